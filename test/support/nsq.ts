@@ -1,0 +1,108 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './ports.js';
+import { startProcess, waitFor, type RunningProcess } from './processes.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const binDir = path.join(repoRoot, 'tools', 'bin');
+
+export interface NsqCluster {
+  /** nsqd's TCP address, for publishers (NSQD_TCP_ADDRESS). */
+  nsqdTcpAddress: string;
+  /** nsqd's HTTP address, for /stats and /pub in assertions. */
+  nsqdHttpAddress: string;
+  /** nsqlookupd's HTTP address, for consumers (NSQLOOKUPD_HTTP_ADDRESSES). */
+  lookupdHttpAddress: string;
+  nsqd: RunningProcess;
+  lookupd: RunningProcess;
+  stop(): Promise<void>;
+  /** Restarts nsqd on the same ports and data (messages kept on disk survive). */
+  restartNsqd(): Promise<void>;
+}
+
+async function ping(httpAddress: string): Promise<boolean> {
+  const response = await fetch(`http://${httpAddress}/ping`);
+  return response.ok;
+}
+
+/** Starts a real nsqlookupd and nsqd (built by scripts/install-nsq.sh) on free loopback ports. */
+export async function startNsq(): Promise<NsqCluster> {
+  for (const binary of ['nsqd', 'nsqlookupd']) {
+    if (!existsSync(path.join(binDir, binary))) {
+      throw new Error(`${binary} is missing from tools/bin: run scripts/install-nsq.sh first`);
+    }
+  }
+  const [lookupTcp, lookupHttp, nsqdTcp, nsqdHttp] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const dataPath = await mkdtemp(path.join(tmpdir(), 'facetrail-nsqd-'));
+  const lookupdHttpAddress = `127.0.0.1:${lookupHttp}`;
+  const nsqdHttpAddress = `127.0.0.1:${nsqdHttp}`;
+  const lookupd = startProcess('nsqlookupd', path.join(binDir, 'nsqlookupd'), [
+    `--tcp-address=127.0.0.1:${lookupTcp}`,
+    `--http-address=${lookupdHttpAddress}`,
+    '--broadcast-address=127.0.0.1',
+  ]);
+  await waitFor('nsqlookupd', () => ping(lookupdHttpAddress), { timeoutMs: 10_000 });
+  const startNsqd = () =>
+    startProcess('nsqd', path.join(binDir, 'nsqd'), [
+      `--tcp-address=127.0.0.1:${nsqdTcp}`,
+      `--http-address=${nsqdHttpAddress}`,
+      `--data-path=${dataPath}`,
+      '--broadcast-address=127.0.0.1',
+      `--lookupd-tcp-address=127.0.0.1:${lookupTcp}`,
+    ]);
+  const cluster: NsqCluster = {
+    nsqdTcpAddress: `127.0.0.1:${nsqdTcp}`,
+    nsqdHttpAddress,
+    lookupdHttpAddress,
+    nsqd: startNsqd(),
+    lookupd,
+    async stop() {
+      await cluster.nsqd.stop();
+      await lookupd.stop();
+      await rm(dataPath, { recursive: true, force: true });
+    },
+    async restartNsqd() {
+      await cluster.nsqd.stop();
+      cluster.nsqd = startNsqd();
+      await waitFor('nsqd after restart', () => ping(nsqdHttpAddress), { timeoutMs: 10_000 });
+    },
+  };
+  await waitFor('nsqd', () => ping(nsqdHttpAddress), { timeoutMs: 10_000 });
+  return cluster;
+}
+
+/** Message counts of a topic's channels, from nsqd's /stats. */
+export async function topicStats(
+  nsqdHttpAddress: string,
+  topic: string,
+): Promise<{ messageCount: number; depth: number; channels: Record<string, { depth: number; inFlight: number; requeued: number; finished: number }> } | undefined> {
+  const response = await fetch(`http://${nsqdHttpAddress}/stats?format=json&topic=${encodeURIComponent(topic)}`);
+  const body = (await response.json()) as {
+    topics?: Array<{
+      topic_name: string;
+      message_count: number;
+      depth: number;
+      channels: Array<{ channel_name: string; depth: number; in_flight_count: number; requeue_count: number; message_count: number }>;
+    }>;
+  };
+  const found = body.topics?.find((entry) => entry.topic_name === topic);
+  if (!found) return undefined;
+  const channels: Record<string, { depth: number; inFlight: number; requeued: number; finished: number }> = {};
+  for (const channel of found.channels) {
+    channels[channel.channel_name] = {
+      depth: channel.depth,
+      inFlight: channel.in_flight_count,
+      requeued: channel.requeue_count,
+      finished: channel.message_count - channel.depth - channel.in_flight_count,
+    };
+  }
+  return { messageCount: found.message_count, depth: found.depth, channels };
+}
