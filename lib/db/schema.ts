@@ -1,0 +1,59 @@
+import type { ColumnType, Generated } from 'kysely';
+
+export const IMAGE_STATUSES = ['PENDING', 'PROCESSING', 'PROCESSED', 'FAILED'] as const;
+export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+
+/** MySQL returns BIGINT ids as numbers here (mysql2 `supportBigNumbers` off): safe below 2^53. */
+type Id = Generated<number>;
+
+export interface PersonTable {
+  id: Id;
+  name: string;
+  created_at: ColumnType<Date, Date, never>;
+}
+
+export interface PersonImagesTable {
+  id: Id;
+  person_id: number;
+  image_name: string;
+  content_hash: string;
+  descriptor: Buffer;
+  created_at: ColumnType<Date, Date, never>;
+}
+
+export interface ImagesTable {
+  id: Id;
+  path: string;
+  status: ImageStatus;
+  attempts: ColumnType<number, number | undefined, number>;
+  lease_until: Date | null;
+  error_code: string | null;
+  error_message: string | null;
+  idempotency_key: string | null;
+  idempotency_index: number | null;
+  request_hash: string | null;
+  created_at: ColumnType<Date, Date, never>;
+  updated_at: Date;
+  published_at: Date | null;
+  processed_at: Date | null;
+}
+
+export interface FacesTable {
+  id: Id;
+  image_id: number;
+  face_index: number;
+  box_x: number;
+  box_y: number;
+  box_width: number;
+  box_height: number;
+  score: number;
+  person_id: number | null;
+  distance: number | null;
+}
+
+export interface Database {
+  person: PersonTable;
+  person_images: PersonImagesTable;
+  images: ImagesTable;
+  faces: FacesTable;
+}
