@@ -112,7 +112,8 @@ export class ImagesRepository {
     }
   }
 
-  private async findByIdempotencyKey({ key, requestHash }: IdempotencyInput): Promise<number[] | undefined> {
+  /** The ids a request with this key created, in request order; throws if the key was used for another body. */
+  async findByIdempotencyKey({ key, requestHash }: IdempotencyInput): Promise<number[] | undefined> {
     const rows = await this.db
       .selectFrom('images')
       .select(['id', 'request_hash'])

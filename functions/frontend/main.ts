@@ -1,0 +1,4 @@
+import { runFunction } from '../../lib/http/run-function.js';
+import { config, frontend, logger } from './index.js';
+
+await runFunction({ name: 'frontend', port: config.port, logger, close: frontend.close });

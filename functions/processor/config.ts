@@ -1,0 +1,44 @@
+import { parseEnv, port, positiveInt, type Env } from '../../lib/config/env.js';
+import { databaseShape, logShape, recognizerAddressShape } from '../../lib/config/common.js';
+import { z } from 'zod';
+
+export function loadProcessorConfig(env: Env) {
+  const parsed = parseEnv(
+    {
+      ...databaseShape,
+      ...recognizerAddressShape,
+      ...logShape,
+      PORT: port(8080).optional(),
+      PROCESSOR_PORT: port(8082),
+      RECOGNIZER_TIMEOUT_MS: positiveInt(30_000),
+      LEASE_MS: positiveInt(120_000),
+      MAX_IMAGE_ATTEMPTS: positiveInt(10),
+      BREAKER_ERROR_THRESHOLD_PERCENT: z.coerce.number().min(1).max(100).default(50),
+      BREAKER_VOLUME_THRESHOLD: positiveInt(3),
+      BREAKER_RESET_MS: positiveInt(5_000),
+      RETRY_AFTER_SECONDS: positiveInt(5),
+    },
+    env,
+  );
+  if (parsed.LEASE_MS <= parsed.RECOGNIZER_TIMEOUT_MS) {
+    throw new Error(`LEASE_MS (${parsed.LEASE_MS}) must be longer than RECOGNIZER_TIMEOUT_MS (${parsed.RECOGNIZER_TIMEOUT_MS}), or a slow call could outlive its claim`);
+  }
+  return {
+    databaseUrl: parsed.DATABASE_URL as string,
+    databasePoolSize: parsed.DATABASE_POOL_SIZE,
+    recognizerAddress: parsed.RECOGNIZER_ADDRESS,
+    recognizerTimeoutMs: parsed.RECOGNIZER_TIMEOUT_MS,
+    port: parsed.PORT ?? parsed.PROCESSOR_PORT,
+    leaseMs: parsed.LEASE_MS,
+    maxImageAttempts: parsed.MAX_IMAGE_ATTEMPTS,
+    breaker: {
+      errorThresholdPercentage: parsed.BREAKER_ERROR_THRESHOLD_PERCENT,
+      volumeThreshold: parsed.BREAKER_VOLUME_THRESHOLD,
+      resetTimeoutMs: parsed.BREAKER_RESET_MS,
+    },
+    retryAfterSeconds: parsed.RETRY_AFTER_SECONDS,
+    logLevel: parsed.LOG_LEVEL,
+  };
+}
+
+export type ProcessorConfig = ReturnType<typeof loadProcessorConfig>;

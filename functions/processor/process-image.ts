@@ -1,0 +1,83 @@
+import type { ImagesRepository, NewFace } from '../../lib/db/images-repo.js';
+import type { Logger } from '../../lib/logger.js';
+import { isBreakerOpenError } from './recognizer-breaker.js';
+
+/** A face as the recognizer reports it (lib/recognizer-client's Identify result). */
+export interface IdentifiedFace {
+  box: { x: number; y: number; width: number; height: number };
+  score: number;
+  match?: { personId: number; personName: string; distance: number } | null;
+}
+
+export interface ProcessDeps {
+  images: ImagesRepository;
+  identify: (request: { path: string }) => Promise<{ faces: IdentifiedFace[] }>;
+  breakerOpen: () => boolean;
+  leaseMs: number;
+  maxImageAttempts: number;
+  logger: Logger;
+}
+
+/** What the processor answers for one event; `retry` maps to 503 with Retry-After. */
+export type ProcessOutcome =
+  | { kind: 'processed'; imageId: number; faces: number; people: string[] }
+  | { kind: 'failed'; imageId: number; code: string }
+  | { kind: 'duplicate'; imageId: number; status: string }
+  | { kind: 'unknown-image'; imageId: number }
+  | { kind: 'retry'; imageId: number; reason: string };
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Claims the image, identifies it and records the answer exactly once. A permanent failure
+ * (the photo is missing or broken) is final; a transient one puts the image back to PENDING
+ * so a later delivery (or the redeemer) tries again.
+ */
+export async function processImage(deps: ProcessDeps, imageId: number): Promise<ProcessOutcome> {
+  // While the breaker is open there is no point taking the image (and counting an attempt).
+  if (deps.breakerOpen()) return { kind: 'retry', imageId, reason: 'recognizer circuit open' };
+
+  const outcome = await deps.images.claim(imageId, deps.leaseMs);
+  if (outcome.kind === 'missing') return { kind: 'unknown-image', imageId };
+  if (outcome.kind === 'final') return { kind: 'duplicate', imageId, status: outcome.status };
+  // Someone else holds a live claim: this delivery is a duplicate; the lease covers a crash.
+  if (outcome.kind === 'busy') return { kind: 'duplicate', imageId, status: 'PROCESSING' };
+
+  const { claim } = outcome;
+  const log = deps.logger.child({ imageId, attempt: claim.attempts });
+  if (claim.attempts > deps.maxImageAttempts) {
+    await deps.images.fail(claim, 'TOO_MANY_ATTEMPTS', `gave up after ${deps.maxImageAttempts} attempts`);
+    log.warn('giving up on image');
+    return { kind: 'failed', imageId, code: 'TOO_MANY_ATTEMPTS' };
+  }
+
+  let faces: IdentifiedFace[];
+  try {
+    faces = (await deps.identify({ path: claim.path })).faces;
+  } catch (error) {
+    const { retryable, errorCode } = error as { retryable?: boolean; errorCode?: string };
+    if (isBreakerOpenError(error) || retryable !== false) {
+      await deps.images.release(claim, 'RECOGNIZER_UNAVAILABLE', describe(error));
+      log.warn({ err: describe(error) }, 'recognizer unavailable; image released for retry');
+      return { kind: 'retry', imageId, reason: describe(error) };
+    }
+    const code = errorCode ?? 'RECOGNITION_FAILED';
+    await deps.images.fail(claim, code, describe(error));
+    log.info({ code }, 'image failed permanently');
+    return { kind: 'failed', imageId, code };
+  }
+
+  const rows: NewFace[] = faces.map((face) => ({
+    box: face.box,
+    score: face.score,
+    personId: face.match?.personId ?? null,
+    distance: face.match?.distance ?? null,
+  }));
+  if (!(await deps.images.complete(claim, rows))) {
+    log.warn('claim lost before completion (lease expired); another attempt owns the image');
+    return { kind: 'duplicate', imageId, status: 'PROCESSING' };
+  }
+  const people = [...new Set(faces.flatMap((face) => (face.match ? [face.match.personName] : [])))];
+  log.info({ faces: faces.length, people }, 'image processed');
+  return { kind: 'processed', imageId, faces: faces.length, people };
+}

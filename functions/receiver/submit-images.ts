@@ -1,0 +1,118 @@
+import { AppError, isAppError } from '../../lib/errors.js';
+import type { ImagesRepository, IdempotencyInput } from '../../lib/db/images-repo.js';
+import { IdempotencyConflictError } from '../../lib/db/images-repo.js';
+import { buildImageSubmittedEvent, toStructuredJson } from '../../lib/events/image-event.js';
+import { resolveImagePath } from '../../lib/image-paths.js';
+import { sniffImageFile } from '../../lib/image-type.js';
+import type { Logger } from '../../lib/logger.js';
+import type { Publisher } from '../../lib/queue/publisher.js';
+
+export interface SubmitDeps {
+  images: ImagesRepository;
+  publisher: Publisher;
+  topic: string;
+  imagesRoot: string;
+  logger: Logger;
+}
+
+export type AcceptedItem = { id: number; path: string; status: string };
+export type RefusedItem = { path: unknown; error: { code: string; message: string } };
+export type SubmitItem = AcceptedItem | RefusedItem;
+
+export interface SubmitResult {
+  items: SubmitItem[];
+  accepted: number;
+  replayed: boolean;
+}
+
+/** A path the caller gave, checked: inside the root, a regular file, an image. */
+async function checkPath(imagesRoot: string, input: unknown): Promise<{ ok: true; relative: string } | { ok: false; item: RefusedItem }> {
+  try {
+    const resolved = await resolveImagePath(imagesRoot, input);
+    if (!(await sniffImageFile(resolved.absolute))) {
+      throw new AppError('NOT_AN_IMAGE', `"${String(input)}" is not a JPEG, PNG or WebP image`);
+    }
+    return { ok: true, relative: resolved.relative };
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return { ok: false, item: { path: input, error: { code: error.code, message: error.message } } };
+  }
+}
+
+/**
+ * Accepts images by path: checks each, inserts the accepted ones as PENDING (the database is
+ * the source of truth), then publishes one event per image. A failed publish leaves the rows
+ * PENDING and unpublished; the redeemer re-sends them, so the caller still gets 202.
+ */
+export async function submitImages(deps: SubmitDeps, inputs: unknown[], idempotency?: IdempotencyInput): Promise<SubmitResult> {
+  const replay = await findReplay(deps, idempotency);
+  if (replay) return replay;
+
+  const checked = await Promise.all(inputs.map((input) => checkPath(deps.imagesRoot, input)));
+  const acceptedPaths = checked.flatMap((check) => (check.ok ? [check.relative] : []));
+  let ids: number[] = [];
+  if (acceptedPaths.length > 0) {
+    const created = await createOrConflict(deps, acceptedPaths, idempotency);
+    if (created.replayed) return replayResult(deps, created.ids);
+    ids = created.ids;
+    await publishEvents(deps, ids.map((id, index) => ({ imageId: id, path: acceptedPaths[index]! })));
+  }
+  let next = 0;
+  const items = checked.map((check): SubmitItem => {
+    if (!check.ok) return check.item;
+    const id = ids[next++]!;
+    return { id, path: check.relative, status: 'PENDING' };
+  });
+  return { items, accepted: ids.length, replayed: false };
+}
+
+/** Accepts an uploaded image already saved under the root. */
+export async function submitUploaded(deps: SubmitDeps, relativePath: string, idempotency?: IdempotencyInput): Promise<SubmitResult> {
+  const created = await createOrConflict(deps, [relativePath], idempotency);
+  if (created.replayed) return replayResult(deps, created.ids);
+  await publishEvents(deps, [{ imageId: created.ids[0]!, path: relativePath }]);
+  return { items: [{ id: created.ids[0]!, path: relativePath, status: 'PENDING' }], accepted: 1, replayed: false };
+}
+
+export async function findReplay(deps: SubmitDeps, idempotency?: IdempotencyInput): Promise<SubmitResult | undefined> {
+  if (!idempotency) return undefined;
+  try {
+    const ids = await deps.images.findByIdempotencyKey(idempotency);
+    return ids ? replayResult(deps, ids) : undefined;
+  } catch (error) {
+    if (error instanceof IdempotencyConflictError) throw new AppError('IDEMPOTENCY_KEY_REUSED', error.message);
+    throw error;
+  }
+}
+
+async function createOrConflict(deps: SubmitDeps, paths: string[], idempotency?: IdempotencyInput) {
+  try {
+    return await deps.images.createImages(paths, idempotency);
+  } catch (error) {
+    if (error instanceof IdempotencyConflictError) throw new AppError('IDEMPOTENCY_KEY_REUSED', error.message);
+    throw error;
+  }
+}
+
+/** A repeated request: what the first one created, as it stands now; nothing is published again. */
+async function replayResult(deps: SubmitDeps, ids: number[]): Promise<SubmitResult> {
+  const records = await deps.images.getMany(ids);
+  return { items: records.map((record) => ({ id: record.id, path: record.path, status: record.status })), accepted: records.length, replayed: true };
+}
+
+async function publishEvents(deps: SubmitDeps, events: Array<{ imageId: number; path: string }>): Promise<void> {
+  const messages = events.map((data) => toStructuredJson(buildImageSubmittedEvent(data)));
+  const ids = events.map((event) => event.imageId);
+  try {
+    await deps.publisher.publish(deps.topic, messages);
+  } catch (error) {
+    deps.logger.warn({ err: (error as Error).message, imageIds: ids }, 'publish failed; images stay PENDING for the redeemer');
+    return;
+  }
+  try {
+    await deps.images.markPublished(ids);
+  } catch (error) {
+    // Published but not marked: the redeemer may send a duplicate, which the processor ignores.
+    deps.logger.warn({ err: (error as Error).message, imageIds: ids }, 'could not record publication');
+  }
+}

@@ -1,0 +1,42 @@
+import { sql } from 'kysely';
+import { connectDatabase } from '../../lib/db/connect.js';
+import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { PeopleRepository } from '../../lib/db/people-repo.js';
+import { createMetrics } from '../../lib/http/metrics.js';
+import type { Logger } from '../../lib/logger.js';
+import { NsqPublisher } from '../../lib/queue/nsq-publisher.js';
+import { createRecognizerClient } from '../../lib/recognizer-client.js';
+import { createReceiverApp } from './app.js';
+import type { ReceiverConfig } from './config.js';
+
+/** Builds the receiver from its configuration: the handler to register, and how to release what it holds. */
+export function createReceiver(config: ReceiverConfig, logger: Logger) {
+  const db = connectDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+  const publisher = new NsqPublisher({ address: config.nsqdTcpAddress, logger });
+  const recognizer = createRecognizerClient(config.recognizerAddress, { deadlineMs: config.recognizerTimeoutMs });
+  const app = createReceiverApp({
+    images: new ImagesRepository(db),
+    people: new PeopleRepository(db),
+    publisher,
+    enroller: recognizer,
+    topic: config.topic,
+    imagesRoot: config.imagesRoot,
+    adminToken: config.adminToken,
+    maxPathsPerRequest: config.maxPathsPerRequest,
+    logger,
+    metrics: createMetrics('receiver'),
+    // Ready when the source of truth answers; a queue outage only delays work (the redeemer re-sends).
+    ready: async () => {
+      await sql`SELECT 1`.execute(db);
+      return true;
+    },
+  });
+  return {
+    app,
+    async close() {
+      await publisher.close();
+      recognizer.close();
+      await db.destroy();
+    },
+  };
+}

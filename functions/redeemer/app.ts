@@ -1,0 +1,33 @@
+import express, { type Router } from 'express';
+import { AppError } from '../../lib/errors.js';
+import { healthRoutes } from '../../lib/http/health.js';
+import { jsonErrorHandler } from '../../lib/http/json-errors.js';
+import type { Metrics } from '../../lib/http/metrics.js';
+import { sweepStrandedImages, type SweepDeps } from './sweep.js';
+
+export interface RedeemerAppDeps extends SweepDeps {
+  metrics: Metrics;
+  ready: () => Promise<boolean>;
+}
+
+/** Any event POSTed here (the PingSource's tick) runs one sweep. */
+export function createRedeemerApp(deps: RedeemerAppDeps): Router {
+  const app = express.Router();
+  const republished = deps.metrics.counter('facetrail_redeemer_republished_total', 'Images re-sent to the queue');
+  app.use(deps.metrics.middleware);
+  app.use(healthRoutes({ ready: deps.ready, registry: deps.metrics.registry }));
+  app.post('/', async (_req, res) => {
+    try {
+      const result = await sweepStrandedImages(deps);
+      republished.inc(result.republished);
+      res.json(result);
+    } catch (error) {
+      deps.logger.warn({ err: (error as Error).message }, 'sweep failed');
+      // 503 so the PingSource's delivery retries; the next tick would sweep anyway.
+      throw new AppError('DATABASE_UNAVAILABLE', `sweep failed: ${(error as Error).message}`);
+    }
+  });
+  app.use((req, _res, next) => next(new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`)));
+  app.use(jsonErrorHandler(deps.logger));
+  return app;
+}

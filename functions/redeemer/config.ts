@@ -1,0 +1,34 @@
+import { parseEnv, port, positiveInt, nonNegativeInt, type Env } from '../../lib/config/env.js';
+import { databaseShape, logShape, queueShape } from '../../lib/config/common.js';
+
+export function loadRedeemerConfig(env: Env) {
+  const parsed = parseEnv(
+    {
+      ...databaseShape,
+      ...queueShape,
+      ...logShape,
+      PORT: port(8080).optional(),
+      REDEEMER_PORT: port(8083),
+      UNPUBLISHED_AFTER_MS: positiveInt(30_000),
+      REPUBLISH_AFTER_MS: positiveInt(15 * 60_000),
+      REDEEM_BATCH_SIZE: positiveInt(500),
+      // Local runs have no PingSource: sweep on a timer instead (0 = only when called).
+      REDEEM_INTERVAL_MS: nonNegativeInt(0),
+    },
+    env,
+  );
+  return {
+    databaseUrl: parsed.DATABASE_URL as string,
+    databasePoolSize: parsed.DATABASE_POOL_SIZE,
+    nsqdTcpAddress: parsed.NSQD_TCP_ADDRESS,
+    topic: parsed.NSQ_TOPIC,
+    port: parsed.PORT ?? parsed.REDEEMER_PORT,
+    unpublishedAfterMs: parsed.UNPUBLISHED_AFTER_MS,
+    republishAfterMs: parsed.REPUBLISH_AFTER_MS,
+    batchSize: parsed.REDEEM_BATCH_SIZE,
+    intervalMs: parsed.REDEEM_INTERVAL_MS,
+    logLevel: parsed.LOG_LEVEL,
+  };
+}
+
+export type RedeemerConfig = ReturnType<typeof loadRedeemerConfig>;

@@ -1,0 +1,38 @@
+import type { ImagesRepository } from '../../lib/db/images-repo.js';
+import { buildImageSubmittedEvent, REDEEMER_SOURCE, toStructuredJson } from '../../lib/events/image-event.js';
+import type { Logger } from '../../lib/logger.js';
+import type { Publisher } from '../../lib/queue/publisher.js';
+
+export interface SweepDeps {
+  images: ImagesRepository;
+  publisher: Publisher;
+  topic: string;
+  unpublishedAfterMs: number;
+  republishAfterMs: number;
+  batchSize: number;
+  logger: Logger;
+}
+
+export interface SweepResult {
+  republished: number;
+  imageIds: number[];
+}
+
+/**
+ * Re-sends the images the queue may have lost (see ImagesRepository.findStranded). Duplicates
+ * are harmless: the processor's claim lets one delivery through and answers the rest 200.
+ */
+export async function sweepStrandedImages(deps: SweepDeps): Promise<SweepResult> {
+  const stranded = await deps.images.findStranded({
+    unpublishedMs: deps.unpublishedAfterMs,
+    republishAfterMs: deps.republishAfterMs,
+    limit: deps.batchSize,
+  });
+  if (stranded.length === 0) return { republished: 0, imageIds: [] };
+  const messages = stranded.map((image) => toStructuredJson(buildImageSubmittedEvent({ imageId: image.id, path: image.path }, REDEEMER_SOURCE)));
+  await deps.publisher.publish(deps.topic, messages);
+  const imageIds = stranded.map((image) => image.id);
+  await deps.images.markPublished(imageIds);
+  deps.logger.info({ count: imageIds.length, imageIds: imageIds.slice(0, 20) }, 'republished stranded images');
+  return { republished: imageIds.length, imageIds };
+}

@@ -1,0 +1,39 @@
+import { sql } from 'kysely';
+import { connectDatabase } from '../../lib/db/connect.js';
+import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { createMetrics } from '../../lib/http/metrics.js';
+import type { Logger } from '../../lib/logger.js';
+import { NsqPublisher } from '../../lib/queue/nsq-publisher.js';
+import { createRedeemerApp } from './app.js';
+import type { RedeemerConfig } from './config.js';
+import { sweepStrandedImages } from './sweep.js';
+
+export function createRedeemer(config: RedeemerConfig, logger: Logger) {
+  const db = connectDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+  const publisher = new NsqPublisher({ address: config.nsqdTcpAddress, logger });
+  const deps = {
+    images: new ImagesRepository(db),
+    publisher,
+    topic: config.topic,
+    unpublishedAfterMs: config.unpublishedAfterMs,
+    republishAfterMs: config.republishAfterMs,
+    batchSize: config.batchSize,
+    logger,
+  };
+  const app = createRedeemerApp({
+    ...deps,
+    metrics: createMetrics('redeemer'),
+    ready: async () => {
+      await sql`SELECT 1`.execute(db);
+      return true;
+    },
+  });
+  return {
+    app,
+    sweep: () => sweepStrandedImages(deps),
+    async close() {
+      await publisher.close();
+      await db.destroy();
+    },
+  };
+}

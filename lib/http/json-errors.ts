@@ -1,0 +1,26 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+export function sendError(res: Response, error: AppError): void {
+  res.status(error.status).json(error.toJSON());
+}
+
+/** Maps body-parser failures and AppErrors to the JSON error contract; anything else is a 500 without its stack. */
+export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const type = (error as { type?: string }).type;
+    let appError: AppError;
+    if (error instanceof AppError) appError = error;
+    else if (type === 'entity.parse.failed') appError = new AppError('INVALID_JSON', `the body is not valid JSON: ${(error as Error).message}`);
+    else if (type === 'entity.too.large') appError = new AppError('PAYLOAD_TOO_LARGE');
+    else if (type === 'encoding.unsupported' || type === 'charset.unsupported') appError = new AppError('UNSUPPORTED_MEDIA_TYPE', (error as Error).message);
+    else {
+      logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
+      appError = new AppError('INTERNAL', 'internal error; the server log has the details');
+    }
+    if (appError.status >= 500 && appError.code !== 'INTERNAL') logger.warn({ code: appError.code, url: req.originalUrl }, appError.message);
+    sendError(res, appError);
+  };
+}

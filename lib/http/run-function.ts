@@ -1,0 +1,28 @@
+import type { Logger } from '../logger.js';
+import { serveFunction } from './function-server.js';
+
+/**
+ * Runs a registered function as a long-lived server until SIGTERM/SIGINT, then stops taking
+ * requests, lets in-flight ones finish and releases what the function holds.
+ */
+export async function runFunction(options: {
+  name: string;
+  port: number;
+  logger: Logger;
+  maxBodyBytes?: number;
+  close: () => Promise<void>;
+}): Promise<void> {
+  const running = await serveFunction({ name: options.name, port: options.port, logger: options.logger, maxBodyBytes: options.maxBodyBytes });
+  options.logger.info({ url: running.url }, `${options.name} listening`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    options.logger.info({ signal }, 'shutting down');
+    await running.close();
+    await options.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
