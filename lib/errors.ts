@@ -11,17 +11,29 @@ export const ERRORS = {
   PERSON_EXISTS: { status: 409, message: 'a person with this name already exists' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'the request body is too large' },
   TOO_MANY_PATHS: { status: 413, message: 'too many paths in one request' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'send application/json or an image/jpeg, image/png or image/webp body' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'send application/json or an image/jpeg, image/png or image/webp body',
+  },
   EMPTY_PATH: { status: 422, message: 'the path is empty' },
   PATH_TRAVERSAL: { status: 422, message: 'the path climbs out with ".."' },
   PATH_OUTSIDE_ROOT: { status: 422, message: 'the path is outside the images root' },
-  SYMLINK_OUTSIDE_ROOT: { status: 422, message: 'the path is a symbolic link leading outside the images root' },
+  SYMLINK_OUTSIDE_ROOT: {
+    status: 422,
+    message: 'the path is a symbolic link leading outside the images root',
+  },
   PATH_IS_DIRECTORY: { status: 422, message: 'the path is a directory, not a file' },
   FILE_NOT_FOUND: { status: 422, message: 'no file at this path' },
   NOT_AN_IMAGE: { status: 422, message: 'the file is not a JPEG, PNG or WebP image' },
-  IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'this Idempotency-Key was used for a different request' },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    message: 'this Idempotency-Key was used for a different request',
+  },
   NO_FACE: { status: 422, message: 'no face was found on the photo' },
-  MULTIPLE_FACES: { status: 422, message: 'the photo shows more than one face; enrol a photo of one person' },
+  MULTIPLE_FACES: {
+    status: 422,
+    message: 'the photo shows more than one face; enrol a photo of one person',
+  },
   CORRUPT_IMAGE: { status: 422, message: 'the image cannot be decoded' },
   IMAGE_TOO_LARGE: { status: 422, message: 'the image has more pixels than allowed' },
   INTERNAL: { status: 500, message: 'internal error' },
@@ -46,7 +58,13 @@ export class AppError extends Error {
   }
 
   toJSON(): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
-    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details ? { details: this.details } : {}),
+      },
+    };
   }
 }
 

@@ -12,8 +12,19 @@ export const IMAGE_MEDIA_TYPES: Record<string, ImageType> = {
 /** The image format from its first bytes (magic numbers), or undefined for anything else. */
 export function sniffImageType(head: Uint8Array): ImageType | undefined {
   if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
-  if (head.length >= 8 && Buffer.from(head.subarray(0, 8)).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
-  if (head.length >= 12 && Buffer.from(head.subarray(0, 4)).toString('latin1') === 'RIFF' && Buffer.from(head.subarray(8, 12)).toString('latin1') === 'WEBP') return 'webp';
+  if (
+    head.length >= 8 &&
+    Buffer.from(head.subarray(0, 8)).equals(
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    )
+  )
+    return 'png';
+  if (
+    head.length >= 12 &&
+    Buffer.from(head.subarray(0, 4)).toString('latin1') === 'RIFF' &&
+    Buffer.from(head.subarray(8, 12)).toString('latin1') === 'WEBP'
+  )
+    return 'webp';
   return undefined;
 }
 

@@ -26,12 +26,16 @@ export interface FrontendDeps {
 function positiveIntParam(value: unknown, name: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   const number = Number(value);
-  if (!Number.isSafeInteger(number) || number <= 0) throw new AppError('INVALID_REQUEST', `${name} must be a positive integer`);
+  if (!Number.isSafeInteger(number) || number <= 0)
+    throw new AppError('INVALID_REQUEST', `${name} must be a positive integer`);
   return number;
 }
 
 function listFilter(req: Request, pageSize: number) {
-  const status = req.query.status === undefined || req.query.status === '' ? undefined : String(req.query.status);
+  const status =
+    req.query.status === undefined || req.query.status === ''
+      ? undefined
+      : String(req.query.status);
   if (status !== undefined && !IMAGE_STATUSES.includes(status as ImageStatus)) {
     throw new AppError('INVALID_REQUEST', `status must be one of ${IMAGE_STATUSES.join(', ')}`);
   }
@@ -82,21 +86,35 @@ export function createFrontendApp(deps: FrontendDeps): Router {
 
   app.get('/', async (req, res) => {
     const filter = listFilter(req, deps.pageSize);
-    const [{ images, next }, people] = await Promise.all([deps.images.list(filter), deps.people.list()]);
-    res.type('html').send(resultsPage({ images, next, people, filter, refreshSeconds: deps.refreshSeconds }));
+    const [{ images, next }, people] = await Promise.all([
+      deps.images.list(filter),
+      deps.people.list(),
+    ]);
+    res
+      .type('html')
+      .send(resultsPage({ images, next, people, filter, refreshSeconds: deps.refreshSeconds }));
   });
   app.get('/people/:id', async (req, res) => {
     const id = positiveIntParam(req.params.id, 'id');
     const person = id === undefined ? undefined : await deps.people.get(id);
     if (!person) {
-      res.status(404).type('html').send(errorPage(404, `No person with id ${req.params.id}.`));
+      res
+        .status(404)
+        .type('html')
+        .send(errorPage(404, `No person with id ${req.params.id}.`));
       return;
     }
-    const { images, next } = await deps.images.list({ personId: person.id, limit: deps.pageSize, before: positiveIntParam(req.query.before, 'before') });
+    const { images, next } = await deps.images.list({
+      personId: person.id,
+      limit: deps.pageSize,
+      before: positiveIntParam(req.query.before, 'before'),
+    });
     res.type('html').send(personPage(person, images, next));
   });
 
-  app.use((req, _res, next) => next(new AppError('NOT_FOUND', `no route for ${req.method} ${path.posix.normalize(req.path)}`)));
+  app.use((req, _res, next) =>
+    next(new AppError('NOT_FOUND', `no route for ${req.method} ${path.posix.normalize(req.path)}`)),
+  );
   app.use(jsonErrorHandler(deps.logger));
   return app;
 }

@@ -11,6 +11,10 @@ describe('html template', () => {
 
   it('keeps nested templates and lists as markup, and drops null', () => {
     const rows = ['a&b', 'c'].map((cell) => html`<li>${cell}</li>`);
-    expect(html`<ul>${rows}${null}</ul>`.value).toBe('<ul><li>a&amp;b</li><li>c</li></ul>');
+    expect(
+      html`<ul>
+        ${rows}${null}
+      </ul>`.value,
+    ).toBe('<ul><li>a&amp;b</li><li>c</li></ul>');
   });
 });

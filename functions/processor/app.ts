@@ -20,17 +20,27 @@ function imageIdOf(req: Request): number {
   const raw = (req as Request & { rawBody?: Buffer }).rawBody;
   let event: CloudEvent<unknown>;
   try {
-    const parsed = HTTP.toEvent({ headers: req.headers, body: raw ? raw.toString('utf8') : req.body });
+    const parsed = HTTP.toEvent({
+      headers: req.headers,
+      body: raw ? raw.toString('utf8') : req.body,
+    });
     event = (Array.isArray(parsed) ? parsed[0] : parsed) as CloudEvent<unknown>;
   } catch (error) {
     throw new AppError('INVALID_REQUEST', `not a CloudEvent: ${(error as Error).message}`);
   }
   if (event?.type !== IMAGE_SUBMITTED_TYPE) {
-    throw new AppError('INVALID_REQUEST', `unexpected event type "${event?.type}"; expected ${IMAGE_SUBMITTED_TYPE}`);
+    throw new AppError(
+      'INVALID_REQUEST',
+      `unexpected event type "${event?.type}"; expected ${IMAGE_SUBMITTED_TYPE}`,
+    );
   }
   const data = typeof event.data === 'string' ? safeJson(event.data) : event.data;
   const parsed = imageEventDataSchema.safeParse(data);
-  if (!parsed.success) throw new AppError('INVALID_REQUEST', 'the event data must be {"imageId": <positive integer>, "path": "..."}');
+  if (!parsed.success)
+    throw new AppError(
+      'INVALID_REQUEST',
+      'the event data must be {"imageId": <positive integer>, "path": "..."}',
+    );
   return parsed.data.imageId;
 }
 
@@ -45,7 +55,9 @@ function safeJson(text: string): unknown {
 /** The processor: one CloudEvent in, the image's final status recorded, an answer the adapter acts on. */
 export function createProcessorApp(deps: ProcessorAppDeps): Router {
   const app = express.Router();
-  const outcomes = deps.metrics.counter('facetrail_processor_outcomes_total', 'Events by outcome', ['outcome']);
+  const outcomes = deps.metrics.counter('facetrail_processor_outcomes_total', 'Events by outcome', [
+    'outcome',
+  ]);
   app.use(deps.metrics.middleware);
   app.use(healthRoutes({ ready: deps.ready, registry: deps.metrics.registry }));
 
@@ -55,7 +67,10 @@ export function createProcessorApp(deps: ProcessorAppDeps): Router {
     outcomes.inc({ outcome: outcome.kind });
     switch (outcome.kind) {
       case 'retry': {
-        const error = new AppError('RECOGNIZER_UNAVAILABLE', `image ${imageId} stays queued: ${outcome.reason}`);
+        const error = new AppError(
+          'RECOGNIZER_UNAVAILABLE',
+          `image ${imageId} stays queued: ${outcome.reason}`,
+        );
         res.set('Retry-After', String(deps.retryAfterSeconds)).status(503).json(error.toJSON());
         return;
       }
@@ -68,7 +83,9 @@ export function createProcessorApp(deps: ProcessorAppDeps): Router {
     }
   });
 
-  app.use((req, _res, next) => next(new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`)));
+  app.use((req, _res, next) =>
+    next(new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`)),
+  );
   app.use(jsonErrorHandler(deps.logger));
   return app;
 }

@@ -21,7 +21,9 @@ export function loadProcessorConfig(env: Env) {
     env,
   );
   if (parsed.LEASE_MS <= parsed.RECOGNIZER_TIMEOUT_MS) {
-    throw new Error(`LEASE_MS (${parsed.LEASE_MS}) must be longer than RECOGNIZER_TIMEOUT_MS (${parsed.RECOGNIZER_TIMEOUT_MS}), or a slow call could outlive its claim`);
+    throw new Error(
+      `LEASE_MS (${parsed.LEASE_MS}) must be longer than RECOGNIZER_TIMEOUT_MS (${parsed.RECOGNIZER_TIMEOUT_MS}), or a slow call could outlive its claim`,
+    );
   }
   return {
     databaseUrl: parsed.DATABASE_URL as string,

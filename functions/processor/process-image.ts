@@ -46,7 +46,11 @@ export async function processImage(deps: ProcessDeps, imageId: number): Promise<
   const { claim } = outcome;
   const log = deps.logger.child({ imageId, attempt: claim.attempts });
   if (claim.attempts > deps.maxImageAttempts) {
-    await deps.images.fail(claim, 'TOO_MANY_ATTEMPTS', `gave up after ${deps.maxImageAttempts} attempts`);
+    await deps.images.fail(
+      claim,
+      'TOO_MANY_ATTEMPTS',
+      `gave up after ${deps.maxImageAttempts} attempts`,
+    );
     log.warn('giving up on image');
     return { kind: 'failed', imageId, code: 'TOO_MANY_ATTEMPTS' };
   }

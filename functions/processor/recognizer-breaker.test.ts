@@ -1,4 +1,8 @@
-import { createRecognizerBreaker, isBreakerOpenError, ProbeFailedError } from './recognizer-breaker.js';
+import {
+  createRecognizerBreaker,
+  isBreakerOpenError,
+  ProbeFailedError,
+} from './recognizer-breaker.js';
 
 /** A scripted recognizer: unit-test fake, counting what the breaker sends it. */
 function scriptedRecognizer() {
@@ -8,7 +12,8 @@ function scriptedRecognizer() {
     async identify(request: string) {
       state.identifyCalls++;
       if (!state.up) throw Object.assign(new Error('unavailable'), { retryable: true });
-      if (request === 'missing.jpg') throw Object.assign(new Error('no such file'), { retryable: false });
+      if (request === 'missing.jpg')
+        throw Object.assign(new Error('no such file'), { retryable: false });
       return `faces of ${request}`;
     },
     async checkHealth() {
@@ -23,7 +28,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('recognizer breaker', () => {
   it('opens after transient failures and fails fast without calling the recognizer', async () => {
     const recognizer = scriptedRecognizer();
-    const guarded = createRecognizerBreaker(recognizer, { errorThresholdPercentage: 50, volumeThreshold: 2, resetTimeoutMs: 60_000 });
+    const guarded = createRecognizerBreaker(recognizer, {
+      errorThresholdPercentage: 50,
+      volumeThreshold: 2,
+      resetTimeoutMs: 60_000,
+    });
     await expect(guarded.identify('a.jpg')).rejects.toThrow('unavailable');
     await expect(guarded.identify('b.jpg')).rejects.toThrow('unavailable');
     expect(guarded.open).toBe(true);
@@ -37,8 +46,13 @@ describe('recognizer breaker', () => {
   it('does not count a bad photo against the recognizer', async () => {
     const recognizer = scriptedRecognizer();
     recognizer.state.up = true;
-    const guarded = createRecognizerBreaker(recognizer, { errorThresholdPercentage: 50, volumeThreshold: 1, resetTimeoutMs: 60_000 });
-    for (let i = 0; i < 5; i++) await expect(guarded.identify('missing.jpg')).rejects.toThrow('no such file');
+    const guarded = createRecognizerBreaker(recognizer, {
+      errorThresholdPercentage: 50,
+      volumeThreshold: 1,
+      resetTimeoutMs: 60_000,
+    });
+    for (let i = 0; i < 5; i++)
+      await expect(guarded.identify('missing.jpg')).rejects.toThrow('no such file');
     expect(guarded.open).toBe(false);
     await expect(guarded.identify('ok.jpg')).resolves.toBe('faces of ok.jpg');
     guarded.shutdown();
@@ -46,7 +60,11 @@ describe('recognizer breaker', () => {
 
   it('probes with the health check when half-open: NOT_SERVING keeps it open and sends no request', async () => {
     const recognizer = scriptedRecognizer();
-    const guarded = createRecognizerBreaker(recognizer, { errorThresholdPercentage: 50, volumeThreshold: 1, resetTimeoutMs: 50 });
+    const guarded = createRecognizerBreaker(recognizer, {
+      errorThresholdPercentage: 50,
+      volumeThreshold: 1,
+      resetTimeoutMs: 50,
+    });
     await expect(guarded.identify('a.jpg')).rejects.toThrow('unavailable');
     expect(guarded.open).toBe(true);
     await sleep(80);
@@ -61,7 +79,11 @@ describe('recognizer breaker', () => {
 
   it('closes when the health probe answers SERVING and the request succeeds', async () => {
     const recognizer = scriptedRecognizer();
-    const guarded = createRecognizerBreaker(recognizer, { errorThresholdPercentage: 50, volumeThreshold: 1, resetTimeoutMs: 50 });
+    const guarded = createRecognizerBreaker(recognizer, {
+      errorThresholdPercentage: 50,
+      volumeThreshold: 1,
+      resetTimeoutMs: 50,
+    });
     await expect(guarded.identify('a.jpg')).rejects.toThrow('unavailable');
     recognizer.state.up = true;
     recognizer.state.serving = true;

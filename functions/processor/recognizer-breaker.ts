@@ -19,7 +19,8 @@ export class ProbeFailedError extends Error {
   readonly retryable = true;
 }
 
-const isRetryable = (error: unknown) => (error as { retryable?: boolean } | null)?.retryable !== false;
+const isRetryable = (error: unknown) =>
+  (error as { retryable?: boolean } | null)?.retryable !== false;
 
 /**
  * An opossum breaker around Identify. Only transient errors (recognizer down, deadline) count
@@ -27,7 +28,10 @@ const isRetryable = (error: unknown) => (error as { retryable?: boolean } | null
  * breaker is half-open, the probe is the gRPC health check: the real request goes out only
  * if the recognizer answers SERVING (the seed pinged, and took a failed ping for success).
  */
-export function createRecognizerBreaker<Request, Result>(recognizer: GuardedRecognizer<Request, Result>, options: BreakerOptions) {
+export function createRecognizerBreaker<Request, Result>(
+  recognizer: GuardedRecognizer<Request, Result>,
+  options: BreakerOptions,
+) {
   const breaker: CircuitBreaker<[Request], Result> = new CircuitBreaker(
     async (request: Request) => {
       if (breaker.halfOpen) {

@@ -32,9 +32,13 @@ const isJson = (req: Request) => Boolean(req.is(['json', '+json']));
 function idempotencyOf(req: Request): IdempotencyInput | undefined {
   const key = req.get('idempotency-key');
   if (key === undefined) return undefined;
-  if (key.trim() === '' || key.length > 255) throw new AppError('INVALID_REQUEST', 'Idempotency-Key must be 1 to 255 characters');
+  if (key.trim() === '' || key.length > 255)
+    throw new AppError('INVALID_REQUEST', 'Idempotency-Key must be 1 to 255 characters');
   const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(JSON.stringify(req.body ?? null));
-  const requestHash = createHash('sha256').update(`${req.method} ${req.path}\n`).update(body).digest('hex');
+  const requestHash = createHash('sha256')
+    .update(`${req.method} ${req.path}\n`)
+    .update(body)
+    .digest('hex');
   return { key: key.trim(), requestHash };
 }
 
@@ -45,8 +49,14 @@ function pathsOf(body: unknown, seedBulk: boolean): { paths: unknown[]; bulk: bo
   }
   const { path, paths } = body as { path?: unknown; paths?: unknown };
   if (paths !== undefined) {
-    if (!Array.isArray(paths) || paths.length === 0) throw new AppError('INVALID_REQUEST', '"paths" must be a non-empty array');
-    return { paths: seedBulk ? paths.map((item) => (item as { path?: unknown } | null)?.path ?? item) : paths, bulk: true };
+    if (!Array.isArray(paths) || paths.length === 0)
+      throw new AppError('INVALID_REQUEST', '"paths" must be a non-empty array');
+    return {
+      paths: seedBulk
+        ? paths.map((item) => (item as { path?: unknown } | null)?.path ?? item)
+        : paths,
+      bulk: true,
+    };
   }
   if (path !== undefined) return { paths: [path], bulk: false };
   throw new AppError('INVALID_REQUEST', 'send {"path": "..."} or {"paths": ["...", ...]}');
@@ -69,19 +79,32 @@ function answer(res: Response, result: SubmitResult, bulk: boolean): void {
 /** The receiver's routes: accepting images, enrolment, health. */
 export function createReceiverApp(deps: ReceiverDeps): Router {
   const app = express.Router();
-  const submitDeps = { images: deps.images, publisher: deps.publisher, topic: deps.topic, imagesRoot: deps.imagesRoot, logger: deps.logger };
+  const submitDeps = {
+    images: deps.images,
+    publisher: deps.publisher,
+    topic: deps.topic,
+    imagesRoot: deps.imagesRoot,
+    logger: deps.logger,
+  };
   const enrolDeps = { people: deps.people, enroller: deps.enroller, imagesRoot: deps.imagesRoot };
   const admin = requireBearerToken(deps.adminToken);
-  const accepted = deps.metrics.counter('facetrail_receiver_images_accepted_total', 'Images accepted');
+  const accepted = deps.metrics.counter(
+    'facetrail_receiver_images_accepted_total',
+    'Images accepted',
+  );
 
   app.use(deps.metrics.middleware);
   app.use(healthRoutes({ ready: deps.ready, registry: deps.metrics.registry }));
 
   const submitJson = (seedBulk: boolean) => async (req: Request, res: Response) => {
-    if (!isJson(req)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/json');
+    if (!isJson(req))
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/json');
     const { paths, bulk } = pathsOf(req.body, seedBulk);
     if (paths.length > deps.maxPathsPerRequest) {
-      throw new AppError('TOO_MANY_PATHS', `send at most ${deps.maxPathsPerRequest} paths per request`);
+      throw new AppError(
+        'TOO_MANY_PATHS',
+        `send at most ${deps.maxPathsPerRequest} paths per request`,
+      );
     }
     const result = await submitImages(submitDeps, paths, idempotencyOf(req));
     if (!result.replayed) accepted.inc(result.accepted);
@@ -105,20 +128,23 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
 
   app.get('/images/:id', async (req, res) => {
     const id = Number(req.params.id);
-    if (!Number.isSafeInteger(id) || id <= 0) throw new AppError('NOT_FOUND', `no image with id "${req.params.id}"`);
+    if (!Number.isSafeInteger(id) || id <= 0)
+      throw new AppError('NOT_FOUND', `no image with id "${req.params.id}"`);
     const record = await deps.images.get(id);
     if (!record) throw new AppError('NOT_FOUND', `no image with id ${id}`);
     res.json(record);
   });
 
   app.post('/people', admin, async (req, res) => {
-    if (!isJson(req)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/json');
+    if (!isJson(req))
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/json');
     res.status(201).json(await createPerson(enrolDeps, req.body));
   });
 
   app.post('/people/:id/images', admin, async (req, res) => {
     const personId = Number(req.params.id);
-    if (!Number.isSafeInteger(personId) || personId <= 0) throw new AppError('NOT_FOUND', `no person with id "${req.params.id}"`);
+    if (!Number.isSafeInteger(personId) || personId <= 0)
+      throw new AppError('NOT_FOUND', `no person with id "${req.params.id}"`);
     const photo = isJson(req)
       ? { path: (req.body as { path?: unknown } | null)?.path }
       : { upload: checkUpload(req.get('content-type'), req.body).bytes };
@@ -126,7 +152,9 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
     res.status(enrolled.alreadyEnrolled ? 200 : 201).json(enrolled);
   });
 
-  app.use((req, _res, next) => next(new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`)));
+  app.use((req, _res, next) =>
+    next(new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`)),
+  );
   app.use(jsonErrorHandler(deps.logger));
   return app;
 }

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { parseEnv, port, positiveInt, type Env } from '../../lib/config/env.js';
-import { databaseShape, imagesRootShape, logShape, queueShape, recognizerAddressShape } from '../../lib/config/common.js';
+import {
+  databaseShape,
+  imagesRootShape,
+  logShape,
+  queueShape,
+  recognizerAddressShape,
+} from '../../lib/config/common.js';
 
 export function loadReceiverConfig(env: Env) {
   const parsed = parseEnv(

@@ -23,7 +23,10 @@ export interface EnrolmentDeps {
 export async function createPerson(deps: EnrolmentDeps, body: unknown) {
   const name = (body as { name?: unknown } | null)?.name;
   if (typeof name !== 'string' || name.trim() === '' || name.trim().length > 255) {
-    throw new AppError('INVALID_REQUEST', 'send {"name": "<the person\'s name>"} (1 to 255 characters)');
+    throw new AppError(
+      'INVALID_REQUEST',
+      'send {"name": "<the person\'s name>"} (1 to 255 characters)',
+    );
   }
   try {
     return await deps.people.create(name.trim());
@@ -53,7 +56,12 @@ export async function enrolPhoto(
   }
   try {
     const result = await deps.enroller.enroll({ personId, image, imageName });
-    return { id: result.personImageId, personId, imageName, alreadyEnrolled: result.alreadyEnrolled };
+    return {
+      id: result.personImageId,
+      personId,
+      imageName,
+      alreadyEnrolled: result.alreadyEnrolled,
+    };
   } catch (error) {
     throw toAppError(error);
   }
@@ -61,10 +69,20 @@ export async function enrolPhoto(
 
 /** The recognizer's verdict as the receiver's error: its code when it is ours, else "unavailable". */
 function toAppError(error: unknown): AppError {
-  const { errorCode, retryable, message } = error as { errorCode?: string; retryable?: boolean; message?: string };
+  const { errorCode, retryable, message } = error as {
+    errorCode?: string;
+    retryable?: boolean;
+    message?: string;
+  };
   if (!retryable && errorCode && errorCode in ERRORS) {
     const code = errorCode as ErrorCode;
-    return new AppError(code, ERRORS[code].status < 500 ? (message ?? ERRORS[code].message) : ERRORS[code].message);
+    return new AppError(
+      code,
+      ERRORS[code].status < 500 ? (message ?? ERRORS[code].message) : ERRORS[code].message,
+    );
   }
-  return new AppError('RECOGNIZER_UNAVAILABLE', 'the recognizer could not enrol the photo now; retry later');
+  return new AppError(
+    'RECOGNIZER_UNAVAILABLE',
+    'the recognizer could not enrol the photo now; retry later',
+  );
 }

@@ -1,4 +1,10 @@
 import { runFunction } from '../../lib/http/run-function.js';
 import { config, logger, receiver } from './index.js';
 
-await runFunction({ name: 'receiver', port: config.port, logger, maxBodyBytes: config.maxUploadBytes, close: receiver.close });
+await runFunction({
+  name: 'receiver',
+  port: config.port,
+  logger,
+  maxBodyBytes: config.maxUploadBytes,
+  close: receiver.close,
+});

@@ -26,7 +26,10 @@ export interface SubmitResult {
 }
 
 /** A path the caller gave, checked: inside the root, a regular file, an image. */
-async function checkPath(imagesRoot: string, input: unknown): Promise<{ ok: true; relative: string } | { ok: false; item: RefusedItem }> {
+async function checkPath(
+  imagesRoot: string,
+  input: unknown,
+): Promise<{ ok: true; relative: string } | { ok: false; item: RefusedItem }> {
   try {
     const resolved = await resolveImagePath(imagesRoot, input);
     if (!(await sniffImageFile(resolved.absolute))) {
@@ -35,7 +38,10 @@ async function checkPath(imagesRoot: string, input: unknown): Promise<{ ok: true
     return { ok: true, relative: resolved.relative };
   } catch (error) {
     if (!isAppError(error)) throw error;
-    return { ok: false, item: { path: input, error: { code: error.code, message: error.message } } };
+    return {
+      ok: false,
+      item: { path: input, error: { code: error.code, message: error.message } },
+    };
   }
 }
 
@@ -44,7 +50,11 @@ async function checkPath(imagesRoot: string, input: unknown): Promise<{ ok: true
  * the source of truth), then publishes one event per image. A failed publish leaves the rows
  * PENDING and unpublished; the redeemer re-sends them, so the caller still gets 202.
  */
-export async function submitImages(deps: SubmitDeps, inputs: unknown[], idempotency?: IdempotencyInput): Promise<SubmitResult> {
+export async function submitImages(
+  deps: SubmitDeps,
+  inputs: unknown[],
+  idempotency?: IdempotencyInput,
+): Promise<SubmitResult> {
   const replay = await findReplay(deps, idempotency);
   if (replay) return replay;
 
@@ -55,7 +65,10 @@ export async function submitImages(deps: SubmitDeps, inputs: unknown[], idempote
     const created = await createOrConflict(deps, acceptedPaths, idempotency);
     if (created.replayed) return replayResult(deps, created.ids);
     ids = created.ids;
-    await publishEvents(deps, ids.map((id, index) => ({ imageId: id, path: acceptedPaths[index]! })));
+    await publishEvents(
+      deps,
+      ids.map((id, index) => ({ imageId: id, path: acceptedPaths[index]! })),
+    );
   }
   let next = 0;
   const items = checked.map((check): SubmitItem => {
@@ -67,20 +80,32 @@ export async function submitImages(deps: SubmitDeps, inputs: unknown[], idempote
 }
 
 /** Accepts an uploaded image already saved under the root. */
-export async function submitUploaded(deps: SubmitDeps, relativePath: string, idempotency?: IdempotencyInput): Promise<SubmitResult> {
+export async function submitUploaded(
+  deps: SubmitDeps,
+  relativePath: string,
+  idempotency?: IdempotencyInput,
+): Promise<SubmitResult> {
   const created = await createOrConflict(deps, [relativePath], idempotency);
   if (created.replayed) return replayResult(deps, created.ids);
   await publishEvents(deps, [{ imageId: created.ids[0]!, path: relativePath }]);
-  return { items: [{ id: created.ids[0]!, path: relativePath, status: 'PENDING' }], accepted: 1, replayed: false };
+  return {
+    items: [{ id: created.ids[0]!, path: relativePath, status: 'PENDING' }],
+    accepted: 1,
+    replayed: false,
+  };
 }
 
-export async function findReplay(deps: SubmitDeps, idempotency?: IdempotencyInput): Promise<SubmitResult | undefined> {
+export async function findReplay(
+  deps: SubmitDeps,
+  idempotency?: IdempotencyInput,
+): Promise<SubmitResult | undefined> {
   if (!idempotency) return undefined;
   try {
     const ids = await deps.images.findByIdempotencyKey(idempotency);
     return ids ? replayResult(deps, ids) : undefined;
   } catch (error) {
-    if (error instanceof IdempotencyConflictError) throw new AppError('IDEMPOTENCY_KEY_REUSED', error.message);
+    if (error instanceof IdempotencyConflictError)
+      throw new AppError('IDEMPOTENCY_KEY_REUSED', error.message);
     throw error;
   }
 }
@@ -89,7 +114,8 @@ async function createOrConflict(deps: SubmitDeps, paths: string[], idempotency?:
   try {
     return await deps.images.createImages(paths, idempotency);
   } catch (error) {
-    if (error instanceof IdempotencyConflictError) throw new AppError('IDEMPOTENCY_KEY_REUSED', error.message);
+    if (error instanceof IdempotencyConflictError)
+      throw new AppError('IDEMPOTENCY_KEY_REUSED', error.message);
     throw error;
   }
 }
@@ -97,22 +123,35 @@ async function createOrConflict(deps: SubmitDeps, paths: string[], idempotency?:
 /** A repeated request: what the first one created, as it stands now; nothing is published again. */
 async function replayResult(deps: SubmitDeps, ids: number[]): Promise<SubmitResult> {
   const records = await deps.images.getMany(ids);
-  return { items: records.map((record) => ({ id: record.id, path: record.path, status: record.status })), accepted: records.length, replayed: true };
+  return {
+    items: records.map((record) => ({ id: record.id, path: record.path, status: record.status })),
+    accepted: records.length,
+    replayed: true,
+  };
 }
 
-async function publishEvents(deps: SubmitDeps, events: Array<{ imageId: number; path: string }>): Promise<void> {
+async function publishEvents(
+  deps: SubmitDeps,
+  events: Array<{ imageId: number; path: string }>,
+): Promise<void> {
   const messages = events.map((data) => toStructuredJson(buildImageSubmittedEvent(data)));
   const ids = events.map((event) => event.imageId);
   try {
     await deps.publisher.publish(deps.topic, messages);
   } catch (error) {
-    deps.logger.warn({ err: (error as Error).message, imageIds: ids }, 'publish failed; images stay PENDING for the redeemer');
+    deps.logger.warn(
+      { err: (error as Error).message, imageIds: ids },
+      'publish failed; images stay PENDING for the redeemer',
+    );
     return;
   }
   try {
     await deps.images.markPublished(ids);
   } catch (error) {
     // Published but not marked: the redeemer may send a duplicate, which the processor ignores.
-    deps.logger.warn({ err: (error as Error).message, imageIds: ids }, 'could not record publication');
+    deps.logger.warn(
+      { err: (error as Error).message, imageIds: ids },
+      'could not record publication',
+    );
   }
 }

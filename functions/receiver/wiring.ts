@@ -13,7 +13,9 @@ import type { ReceiverConfig } from './config.js';
 export function createReceiver(config: ReceiverConfig, logger: Logger) {
   const db = connectDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
   const publisher = new NsqPublisher({ address: config.nsqdTcpAddress, logger });
-  const recognizer = createRecognizerClient(config.recognizerAddress, { deadlineMs: config.recognizerTimeoutMs });
+  const recognizer = createRecognizerClient(config.recognizerAddress, {
+    deadlineMs: config.recognizerTimeoutMs,
+  });
   const app = createReceiverApp({
     images: new ImagesRepository(db),
     people: new PeopleRepository(db),

@@ -13,7 +13,10 @@ export interface RedeemerAppDeps extends SweepDeps {
 /** Any event POSTed here (the PingSource's tick) runs one sweep. */
 export function createRedeemerApp(deps: RedeemerAppDeps): Router {
   const app = express.Router();
-  const republished = deps.metrics.counter('facetrail_redeemer_republished_total', 'Images re-sent to the queue');
+  const republished = deps.metrics.counter(
+    'facetrail_redeemer_republished_total',
+    'Images re-sent to the queue',
+  );
   app.use(deps.metrics.middleware);
   app.use(healthRoutes({ ready: deps.ready, registry: deps.metrics.registry }));
   app.post('/', async (_req, res) => {
@@ -27,7 +30,9 @@ export function createRedeemerApp(deps: RedeemerAppDeps): Router {
       throw new AppError('DATABASE_UNAVAILABLE', `sweep failed: ${(error as Error).message}`);
     }
   });
-  app.use((req, _res, next) => next(new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`)));
+  app.use((req, _res, next) =>
+    next(new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`)),
+  );
   app.use(jsonErrorHandler(deps.logger));
   return app;
 }

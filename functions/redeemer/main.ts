@@ -5,7 +5,8 @@ import { config, logger, redeemer } from './index.js';
 // a previous run left behind.
 let timer: NodeJS.Timeout | undefined;
 if (config.intervalMs > 0) {
-  const tick = () => redeemer.sweep().catch((error: Error) => logger.warn({ err: error.message }, 'sweep failed'));
+  const tick = () =>
+    redeemer.sweep().catch((error: Error) => logger.warn({ err: error.message }, 'sweep failed'));
   void tick();
   timer = setInterval(tick, config.intervalMs);
 }

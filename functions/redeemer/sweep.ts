@@ -1,5 +1,9 @@
 import type { ImagesRepository } from '../../lib/db/images-repo.js';
-import { buildImageSubmittedEvent, REDEEMER_SOURCE, toStructuredJson } from '../../lib/events/image-event.js';
+import {
+  buildImageSubmittedEvent,
+  REDEEMER_SOURCE,
+  toStructuredJson,
+} from '../../lib/events/image-event.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
 
@@ -29,10 +33,17 @@ export async function sweepStrandedImages(deps: SweepDeps): Promise<SweepResult>
     limit: deps.batchSize,
   });
   if (stranded.length === 0) return { republished: 0, imageIds: [] };
-  const messages = stranded.map((image) => toStructuredJson(buildImageSubmittedEvent({ imageId: image.id, path: image.path }, REDEEMER_SOURCE)));
+  const messages = stranded.map((image) =>
+    toStructuredJson(
+      buildImageSubmittedEvent({ imageId: image.id, path: image.path }, REDEEMER_SOURCE),
+    ),
+  );
   await deps.publisher.publish(deps.topic, messages);
   const imageIds = stranded.map((image) => image.id);
   await deps.images.markPublished(imageIds);
-  deps.logger.info({ count: imageIds.length, imageIds: imageIds.slice(0, 20) }, 'republished stranded images');
+  deps.logger.info(
+    { count: imageIds.length, imageIds: imageIds.slice(0, 20) },
+    'republished stranded images',
+  );
   return { republished: imageIds.length, imageIds };
 }

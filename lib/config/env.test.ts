@@ -1,7 +1,12 @@
 import { parseEnv, port, hostPortList, databaseUrl, booleanFlag, ConfigError } from './env.js';
 
 describe('parseEnv', () => {
-  const shape = { PORT: port(8080), LOOKUPDS: hostPortList.optional(), DATABASE_URL: databaseUrl, DEBUG: booleanFlag(false) };
+  const shape = {
+    PORT: port(8080),
+    LOOKUPDS: hostPortList.optional(),
+    DATABASE_URL: databaseUrl,
+    DEBUG: booleanFlag(false),
+  };
 
   it('applies defaults for unset and empty variables', () => {
     expect(parseEnv(shape, { PORT: '', DEBUG: undefined })).toEqual({ PORT: 8080, DEBUG: false });
@@ -9,8 +14,18 @@ describe('parseEnv', () => {
 
   it('parses typed values', () => {
     expect(
-      parseEnv(shape, { PORT: '81', LOOKUPDS: 'a:4161, b:4161', DATABASE_URL: 'mysql://u:p@h:3306/db', DEBUG: 'true' }),
-    ).toEqual({ PORT: 81, LOOKUPDS: ['a:4161', 'b:4161'], DATABASE_URL: 'mysql://u:p@h:3306/db', DEBUG: true });
+      parseEnv(shape, {
+        PORT: '81',
+        LOOKUPDS: 'a:4161, b:4161',
+        DATABASE_URL: 'mysql://u:p@h:3306/db',
+        DEBUG: 'true',
+      }),
+    ).toEqual({
+      PORT: 81,
+      LOOKUPDS: ['a:4161', 'b:4161'],
+      DATABASE_URL: 'mysql://u:p@h:3306/db',
+      DEBUG: true,
+    });
   });
 
   it('names every bad variable in one error', () => {

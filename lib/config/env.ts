@@ -34,11 +34,14 @@ export function parseEnv<Shape extends z.ZodRawShape>(
 }
 
 /** A TCP port number. */
-export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+export const port = (fallback: number) =>
+  z.coerce.number().int().min(0).max(65535).default(fallback);
 
-export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+export const positiveInt = (fallback: number) =>
+  z.coerce.number().int().positive().default(fallback);
 
-export const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+export const nonNegativeInt = (fallback: number) =>
+  z.coerce.number().int().min(0).default(fallback);
 
 /** host:port, as nsqd and gRPC addresses are written. */
 export const hostPort = z

@@ -74,7 +74,10 @@ export class ImagesRepository {
    * Inserts one PENDING row per path, in one transaction. With an idempotency key, a replay
    * of the same request returns the rows it created; another body under the same key is refused.
    */
-  async createImages(paths: string[], idempotency?: IdempotencyInput): Promise<{ ids: number[]; replayed: boolean }> {
+  async createImages(
+    paths: string[],
+    idempotency?: IdempotencyInput,
+  ): Promise<{ ids: number[]; replayed: boolean }> {
     if (idempotency) {
       const existing = await this.findByIdempotencyKey(idempotency);
       if (existing) return { ids: existing, replayed: true };
@@ -113,7 +116,10 @@ export class ImagesRepository {
   }
 
   /** The ids a request with this key created, in request order; throws if the key was used for another body. */
-  async findByIdempotencyKey({ key, requestHash }: IdempotencyInput): Promise<number[] | undefined> {
+  async findByIdempotencyKey({
+    key,
+    requestHash,
+  }: IdempotencyInput): Promise<number[] | undefined> {
     const rows = await this.db
       .selectFrom('images')
       .select(['id', 'request_hash'])
@@ -122,14 +128,20 @@ export class ImagesRepository {
       .execute();
     if (rows.length === 0) return undefined;
     if (rows.some((row) => row.request_hash !== requestHash)) {
-      throw new IdempotencyConflictError(`Idempotency-Key "${key}" was already used for a different request`);
+      throw new IdempotencyConflictError(
+        `Idempotency-Key "${key}" was already used for a different request`,
+      );
     }
     return rows.map((row) => Number(row.id));
   }
 
   async markPublished(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.updateTable('images').set({ published_at: new Date() }).where('id', 'in', ids).execute();
+    await this.db
+      .updateTable('images')
+      .set({ published_at: new Date() })
+      .where('id', 'in', ids)
+      .execute();
   }
 
   async get(id: number): Promise<ImageRecord | undefined> {
@@ -142,7 +154,17 @@ export class ImagesRepository {
     if (ids.length === 0) return [];
     const rows = await this.db
       .selectFrom('images')
-      .select(['id', 'path', 'status', 'attempts', 'error_code', 'error_message', 'created_at', 'updated_at', 'processed_at'])
+      .select([
+        'id',
+        'path',
+        'status',
+        'attempts',
+        'error_code',
+        'error_message',
+        'created_at',
+        'updated_at',
+        'processed_at',
+      ])
       .where('id', 'in', ids)
       .execute();
     const faces = await this.facesOf(ids);
@@ -154,14 +176,28 @@ export class ImagesRepository {
   }
 
   /** Newest first, keyset-paginated on id. */
-  async list(filter: { status?: ImageStatus; personId?: number; limit: number; before?: number }): Promise<{ images: ImageRecord[]; next: number | null }> {
-    let query = this.db.selectFrom('images').select('images.id').orderBy('images.id', 'desc').limit(filter.limit + 1);
+  async list(filter: {
+    status?: ImageStatus;
+    personId?: number;
+    limit: number;
+    before?: number;
+  }): Promise<{ images: ImageRecord[]; next: number | null }> {
+    let query = this.db
+      .selectFrom('images')
+      .select('images.id')
+      .orderBy('images.id', 'desc')
+      .limit(filter.limit + 1);
     if (filter.status) query = query.where('images.status', '=', filter.status);
     if (filter.before !== undefined) query = query.where('images.id', '<', filter.before);
     if (filter.personId !== undefined) {
       const personId = filter.personId;
       query = query.where(({ exists, selectFrom }) =>
-        exists(selectFrom('faces').select('faces.id').whereRef('faces.image_id', '=', 'images.id').where('faces.person_id', '=', personId)),
+        exists(
+          selectFrom('faces')
+            .select('faces.id')
+            .whereRef('faces.image_id', '=', 'images.id')
+            .where('faces.person_id', '=', personId),
+        ),
       );
     }
     const ids = (await query.execute()).map((row) => Number(row.id));
@@ -171,8 +207,17 @@ export class ImagesRepository {
   }
 
   async countByStatus(): Promise<Record<ImageStatus, number>> {
-    const rows = await this.db.selectFrom('images').select(['status', sql<number>`COUNT(*)`.as('count')]).groupBy('status').execute();
-    const counts: Record<ImageStatus, number> = { PENDING: 0, PROCESSING: 0, PROCESSED: 0, FAILED: 0 };
+    const rows = await this.db
+      .selectFrom('images')
+      .select(['status', sql<number>`COUNT(*)`.as('count')])
+      .groupBy('status')
+      .execute();
+    const counts: Record<ImageStatus, number> = {
+      PENDING: 0,
+      PROCESSING: 0,
+      PROCESSED: 0,
+      FAILED: 0,
+    };
     for (const row of rows) counts[row.status] = Number(row.count);
     return counts;
   }
@@ -202,7 +247,10 @@ export class ImagesRepository {
       list.push({
         box: { x: row.box_x, y: row.box_y, width: row.box_width, height: row.box_height },
         score: Number(row.score),
-        person: row.person_id != null && row.person_name != null ? { id: Number(row.person_id), name: row.person_name } : null,
+        person:
+          row.person_id != null && row.person_name != null
+            ? { id: Number(row.person_id), name: row.person_name }
+            : null,
         distance: row.distance == null ? null : Number(row.distance),
       });
       faces.set(Number(row.image_id), list);
@@ -225,12 +273,23 @@ export class ImagesRepository {
         updated_at: now,
       }))
       .where('id', '=', id)
-      .where((eb) => eb.or([eb('status', '=', 'PENDING'), eb.and([eb('status', '=', 'PROCESSING'), eb('lease_until', '<', now)])]))
+      .where((eb) =>
+        eb.or([
+          eb('status', '=', 'PENDING'),
+          eb.and([eb('status', '=', 'PROCESSING'), eb('lease_until', '<', now)]),
+        ]),
+      )
       .executeTakeFirst();
-    const row = await this.db.selectFrom('images').select(['id', 'path', 'status', 'attempts', 'lease_until']).where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('images')
+      .select(['id', 'path', 'status', 'attempts', 'lease_until'])
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row) return { kind: 'missing' };
-    if (Number(result.numUpdatedRows) === 1) return { kind: 'claimed', claim: { id, path: row.path, attempts: row.attempts } };
-    if (row.status === 'PROCESSED' || row.status === 'FAILED') return { kind: 'final', status: row.status };
+    if (Number(result.numUpdatedRows) === 1)
+      return { kind: 'claimed', claim: { id, path: row.path, attempts: row.attempts } };
+    if (row.status === 'PROCESSED' || row.status === 'FAILED')
+      return { kind: 'final', status: row.status };
     return { kind: 'busy', leaseUntil: row.lease_until };
   }
 
@@ -243,7 +302,14 @@ export class ImagesRepository {
       const now = new Date();
       const updated = await trx
         .updateTable('images')
-        .set({ status: 'PROCESSED', processed_at: now, updated_at: now, lease_until: null, error_code: null, error_message: null })
+        .set({
+          status: 'PROCESSED',
+          processed_at: now,
+          updated_at: now,
+          lease_until: null,
+          error_code: null,
+          error_message: null,
+        })
         .where('id', '=', claim.id)
         .where('status', '=', 'PROCESSING')
         .where('attempts', '=', claim.attempts)
@@ -277,7 +343,14 @@ export class ImagesRepository {
     const now = new Date();
     const result = await this.db
       .updateTable('images')
-      .set({ status: 'FAILED', processed_at: now, updated_at: now, lease_until: null, error_code: code, error_message: message.slice(0, 1024) })
+      .set({
+        status: 'FAILED',
+        processed_at: now,
+        updated_at: now,
+        lease_until: null,
+        error_code: code,
+        error_message: message.slice(0, 1024),
+      })
       .where('id', '=', claim.id)
       .where('status', '=', 'PROCESSING')
       .where('attempts', '=', claim.attempts)
@@ -289,7 +362,13 @@ export class ImagesRepository {
   async release(claim: Claim, code: string, message: string): Promise<boolean> {
     const result = await this.db
       .updateTable('images')
-      .set({ status: 'PENDING', updated_at: new Date(), lease_until: null, error_code: code, error_message: message.slice(0, 1024) })
+      .set({
+        status: 'PENDING',
+        updated_at: new Date(),
+        lease_until: null,
+        error_code: code,
+        error_message: message.slice(0, 1024),
+      })
       .where('id', '=', claim.id)
       .where('status', '=', 'PROCESSING')
       .where('attempts', '=', claim.attempts)
@@ -304,7 +383,11 @@ export class ImagesRepository {
    *   kept long because a deep queue legitimately holds images for a while);
    * - PROCESSING with an expired lease (its processor died).
    */
-  async findStranded(options: { unpublishedMs: number; republishAfterMs: number; limit: number }): Promise<Array<{ id: number; path: string; status: ImageStatus }>> {
+  async findStranded(options: {
+    unpublishedMs: number;
+    republishAfterMs: number;
+    limit: number;
+  }): Promise<Array<{ id: number; path: string; status: ImageStatus }>> {
     const now = Date.now();
     const unpublishedBefore = new Date(now - options.unpublishedMs);
     const publishedBefore = new Date(now - options.republishAfterMs);
@@ -313,8 +396,16 @@ export class ImagesRepository {
       .select(['id', 'path', 'status'])
       .where((eb) =>
         eb.or([
-          eb.and([eb('status', '=', 'PENDING'), eb('published_at', 'is', null), eb('updated_at', '<', unpublishedBefore)]),
-          eb.and([eb('status', '=', 'PENDING'), eb('published_at', '<', publishedBefore), eb('updated_at', '<', publishedBefore)]),
+          eb.and([
+            eb('status', '=', 'PENDING'),
+            eb('published_at', 'is', null),
+            eb('updated_at', '<', unpublishedBefore),
+          ]),
+          eb.and([
+            eb('status', '=', 'PENDING'),
+            eb('published_at', '<', publishedBefore),
+            eb('updated_at', '<', publishedBefore),
+          ]),
           eb.and([eb('status', '=', 'PROCESSING'), eb('lease_until', '<', new Date(now))]),
         ]),
       )

@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import type { Db } from './connect.js';
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sql');
+export const MIGRATIONS_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../sql',
+);
 
 export interface Migration {
   version: number;
@@ -37,7 +40,8 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
   migrations.sort((a, b) => a.version - b.version);
   const versions = new Set<number>();
   for (const migration of migrations) {
-    if (versions.has(migration.version)) throw new Error(`two migrations share version ${migration.version}`);
+    if (versions.has(migration.version))
+      throw new Error(`two migrations share version ${migration.version}`);
     versions.add(migration.version);
   }
   return migrations;
@@ -50,22 +54,29 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
 export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
   const migrations = await readMigrations(dir);
   return db.connection().execute(async (conn) => {
-    const lock = await sql<{ acquired: number }>`SELECT GET_LOCK('facetrail_migrate', 60) AS acquired`.execute(conn);
-    if (Number(lock.rows[0]?.acquired) !== 1) throw new Error('could not take the migration lock within 60 s');
+    const lock = await sql<{
+      acquired: number;
+    }>`SELECT GET_LOCK('facetrail_migrate', 60) AS acquired`.execute(conn);
+    if (Number(lock.rows[0]?.acquired) !== 1)
+      throw new Error('could not take the migration lock within 60 s');
     try {
       await sql`CREATE TABLE IF NOT EXISTS schema_migrations (
         version INT NOT NULL PRIMARY KEY,
         name VARCHAR(255) NOT NULL,
         applied_at DATETIME(3) NOT NULL
       )`.execute(conn);
-      const applied = await sql<{ version: number }>`SELECT version FROM schema_migrations`.execute(conn);
+      const applied = await sql<{ version: number }>`SELECT version FROM schema_migrations`.execute(
+        conn,
+      );
       const done = new Set(applied.rows.map((row) => Number(row.version)));
       const appliedNow: string[] = [];
       for (const migration of migrations) {
         if (done.has(migration.version)) continue;
         // MySQL commits DDL implicitly, so a migration is not atomic: keep each one small.
         for (const statement of migration.statements) await sql.raw(statement).execute(conn);
-        await sql`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, ${migration.name}, ${new Date()})`.execute(conn);
+        await sql`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, ${migration.name}, ${new Date()})`.execute(
+          conn,
+        );
         appliedNow.push(migration.name);
       }
       return appliedNow;

@@ -45,10 +45,14 @@ export class PeopleRepository {
   async create(name: string): Promise<Person> {
     const now = new Date();
     try {
-      const result = await this.db.insertInto('person').values({ name, created_at: now }).executeTakeFirstOrThrow();
+      const result = await this.db
+        .insertInto('person')
+        .values({ name, created_at: now })
+        .executeTakeFirstOrThrow();
       return { id: Number(result.insertId), name, createdAt: now.toISOString() };
     } catch (error) {
-      if (isDuplicateKeyError(error)) throw new PersonExistsError(`a person named "${name}" already exists`);
+      if (isDuplicateKeyError(error))
+        throw new PersonExistsError(`a person named "${name}" already exists`);
       throw error;
     }
   }
@@ -69,13 +73,25 @@ export class PeopleRepository {
   }
 
   async findByName(name: string): Promise<Person | undefined> {
-    const row = await this.db.selectFrom('person').selectAll().where('name', '=', name).executeTakeFirst();
-    return row ? { id: Number(row.id), name: row.name, createdAt: row.created_at.toISOString() } : undefined;
+    const row = await this.db
+      .selectFrom('person')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row
+      ? { id: Number(row.id), name: row.name, createdAt: row.created_at.toISOString() }
+      : undefined;
   }
 
   async get(id: number): Promise<Person | undefined> {
-    const row = await this.db.selectFrom('person').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? { id: Number(row.id), name: row.name, createdAt: row.created_at.toISOString() } : undefined;
+    const row = await this.db
+      .selectFrom('person')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row
+      ? { id: Number(row.id), name: row.name, createdAt: row.created_at.toISOString() }
+      : undefined;
   }
 
   /** Everyone, with enrolled photo count, how often and when last seen. */
@@ -86,9 +102,18 @@ export class PeopleRepository {
         'person.id',
         'person.name',
         'person.created_at',
-        (eb) => eb.selectFrom('person_images').select(sql<number>`COUNT(*)`.as('n')).whereRef('person_images.person_id', '=', 'person.id').as('photos'),
         (eb) =>
-          eb.selectFrom('faces').select(sql<number>`COUNT(DISTINCT faces.image_id)`.as('n')).whereRef('faces.person_id', '=', 'person.id').as('sightings'),
+          eb
+            .selectFrom('person_images')
+            .select(sql<number>`COUNT(*)`.as('n'))
+            .whereRef('person_images.person_id', '=', 'person.id')
+            .as('photos'),
+        (eb) =>
+          eb
+            .selectFrom('faces')
+            .select(sql<number>`COUNT(DISTINCT faces.image_id)`.as('n'))
+            .whereRef('faces.person_id', '=', 'person.id')
+            .as('sightings'),
         (eb) =>
           eb
             .selectFrom('faces')
@@ -105,12 +130,20 @@ export class PeopleRepository {
       createdAt: row.created_at.toISOString(),
       photos: Number(row.photos ?? 0),
       sightings: Number(row.sightings ?? 0),
-      lastSeenAt: row.last_seen_at ? new Date(row.last_seen_at as unknown as string | Date).toISOString() : null,
+      lastSeenAt: row.last_seen_at
+        ? new Date(row.last_seen_at as unknown as string | Date).toISOString()
+        : null,
     }));
   }
 
-  async findPersonImageByHash(contentHash: string): Promise<{ id: number; personId: number } | undefined> {
-    const row = await this.db.selectFrom('person_images').select(['id', 'person_id']).where('content_hash', '=', contentHash).executeTakeFirst();
+  async findPersonImageByHash(
+    contentHash: string,
+  ): Promise<{ id: number; personId: number } | undefined> {
+    const row = await this.db
+      .selectFrom('person_images')
+      .select(['id', 'person_id'])
+      .where('content_hash', '=', contentHash)
+      .executeTakeFirst();
     return row ? { id: Number(row.id), personId: Number(row.person_id) } : undefined;
   }
 
@@ -149,7 +182,12 @@ export class PeopleRepository {
     const rows = await this.db
       .selectFrom('person_images')
       .innerJoin('person', 'person.id', 'person_images.person_id')
-      .select(['person_images.id', 'person_images.person_id', 'person.name', 'person_images.descriptor'])
+      .select([
+        'person_images.id',
+        'person_images.person_id',
+        'person.name',
+        'person_images.descriptor',
+      ])
       .orderBy('person_images.id')
       .execute();
     return rows.map((row) => ({

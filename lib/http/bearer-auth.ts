@@ -12,11 +12,19 @@ function tokensMatch(presented: string, expected: string): boolean {
 /** Requires `Authorization: Bearer <token>`; with no token configured, admin endpoints stay closed. */
 export function requireBearerToken(token: string | undefined): RequestHandler {
   return (req, _res, next) => {
-    if (!token) return next(new AppError('UNAUTHORIZED', 'admin endpoints are disabled: the server has no ADMIN_TOKEN configured'));
+    if (!token)
+      return next(
+        new AppError(
+          'UNAUTHORIZED',
+          'admin endpoints are disabled: the server has no ADMIN_TOKEN configured',
+        ),
+      );
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (!match?.[1] || !tokensMatch(match[1].trim(), token)) {
-      return next(new AppError('UNAUTHORIZED', 'send the admin token as Authorization: Bearer <ADMIN_TOKEN>'));
+      return next(
+        new AppError('UNAUTHORIZED', 'send the admin token as Authorization: Bearer <ADMIN_TOKEN>'),
+      );
     }
     next();
   };

@@ -28,7 +28,9 @@ export interface RunningFunctionServer {
  * parsers (a bad JSON body must get `{"error":{...}}`, not an HTML page), and an early 413
  * for oversized bodies.
  */
-export async function serveFunction(options: FunctionServerOptions): Promise<RunningFunctionServer> {
+export async function serveFunction(
+  options: FunctionServerOptions,
+): Promise<RunningFunctionServer> {
   const server = getTestServer(options.name);
   const app = server.listeners('request')[0] as Express;
   app.use(jsonErrorHandler(options.logger));
@@ -38,7 +40,10 @@ export async function serveFunction(options: FunctionServerOptions): Promise<Run
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const length = Number(req.headers['content-length'] ?? 0);
       if (length > limit) {
-        const error = new AppError('PAYLOAD_TOO_LARGE', `the body has ${length} bytes; the limit is ${limit}`);
+        const error = new AppError(
+          'PAYLOAD_TOO_LARGE',
+          `the body has ${length} bytes; the limit is ${limit}`,
+        );
         res.writeHead(error.status, { 'content-type': 'application/json', connection: 'close' });
         res.end(JSON.stringify(error.toJSON()));
         req.resume();

@@ -13,14 +13,20 @@ export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
     const type = (error as { type?: string }).type;
     let appError: AppError;
     if (error instanceof AppError) appError = error;
-    else if (type === 'entity.parse.failed') appError = new AppError('INVALID_JSON', `the body is not valid JSON: ${(error as Error).message}`);
+    else if (type === 'entity.parse.failed')
+      appError = new AppError(
+        'INVALID_JSON',
+        `the body is not valid JSON: ${(error as Error).message}`,
+      );
     else if (type === 'entity.too.large') appError = new AppError('PAYLOAD_TOO_LARGE');
-    else if (type === 'encoding.unsupported' || type === 'charset.unsupported') appError = new AppError('UNSUPPORTED_MEDIA_TYPE', (error as Error).message);
+    else if (type === 'encoding.unsupported' || type === 'charset.unsupported')
+      appError = new AppError('UNSUPPORTED_MEDIA_TYPE', (error as Error).message);
     else {
       logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
       appError = new AppError('INTERNAL', 'internal error; the server log has the details');
     }
-    if (appError.status >= 500 && appError.code !== 'INTERNAL') logger.warn({ code: appError.code, url: req.originalUrl }, appError.message);
+    if (appError.status >= 500 && appError.code !== 'INTERNAL')
+      logger.warn({ code: appError.code, url: req.originalUrl }, appError.message);
     sendError(res, appError);
   };
 }

@@ -24,8 +24,19 @@ export function createMetrics(component: string) {
   };
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
     new Counter<L>({ name, help, labelNames, registers: [registry] });
-  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[] = [], buckets?: number[]) =>
-    new Histogram<L>({ name, help, labelNames, registers: [registry], ...(buckets ? { buckets } : {}) });
+  const histogram = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[] = [],
+    buckets?: number[],
+  ) =>
+    new Histogram<L>({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      ...(buckets ? { buckets } : {}),
+    });
   return { registry, middleware, counter, histogram };
 }
 

@@ -12,7 +12,12 @@ export async function runFunction(options: {
   maxBodyBytes?: number;
   close: () => Promise<void>;
 }): Promise<void> {
-  const running = await serveFunction({ name: options.name, port: options.port, logger: options.logger, maxBodyBytes: options.maxBodyBytes });
+  const running = await serveFunction({
+    name: options.name,
+    port: options.port,
+    logger: options.logger,
+    maxBodyBytes: options.maxBodyBytes,
+  });
   options.logger.info({ url: running.url }, `${options.name} listening`);
   let stopping = false;
   const stop = async (signal: string) => {

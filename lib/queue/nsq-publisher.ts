@@ -50,7 +50,10 @@ export class NsqPublisher implements Publisher {
         minTimeout: 100,
         maxTimeout: 1000,
         onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-          this.options.logger?.warn({ err: error.message, attemptNumber, retriesLeft, topic }, 'nsq publish failed');
+          this.options.logger?.warn(
+            { err: error.message, attemptNumber, retriesLeft, topic },
+            'nsq publish failed',
+          );
           this.discard();
         },
       },
@@ -77,7 +80,9 @@ export class NsqPublisher implements Publisher {
         writer.removeAllListeners();
         writer.on('error', () => undefined);
         writer.close();
-        reject(new Error(`nsqd ${this.options.address} did not answer within ${this.timeoutMs} ms`));
+        reject(
+          new Error(`nsqd ${this.options.address} did not answer within ${this.timeoutMs} ms`),
+        );
       }, this.timeoutMs);
       writer.once('ready', () => {
         clearTimeout(timer);
@@ -102,7 +107,10 @@ export class NsqPublisher implements Publisher {
   private send(writer: Writer, topic: string, messages: string[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       // nsqjs may never call back if the connection dies mid-publish.
-      const timer = setTimeout(() => reject(new Error(`nsqd did not acknowledge within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`nsqd did not acknowledge within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
       writer.publish(topic, messages, (error?: Error) => {
         clearTimeout(timer);
         if (error) reject(error);

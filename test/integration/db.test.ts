@@ -20,8 +20,18 @@ describe('database on MariaDB', () => {
 
   it('migrates once: a second run applies nothing and keeps the tables', async () => {
     expect(await migrate(test.db)).toEqual([]);
-    const tables = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name`.execute(test.db);
-    expect(tables.rows.map((row) => row.name)).toEqual(['faces', 'images', 'person', 'person_images', 'schema_migrations']);
+    const tables = await sql<{
+      name: string;
+    }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name`.execute(
+      test.db,
+    );
+    expect(tables.rows.map((row) => row.name)).toEqual([
+      'faces',
+      'images',
+      'person',
+      'person_images',
+      'schema_migrations',
+    ]);
   });
 
   it('creates PENDING images and replays an idempotent request', async () => {
@@ -29,9 +39,18 @@ describe('database on MariaDB', () => {
     expect(first.replayed).toBe(false);
     const again = await images.createImages(['a.jpg', 'b.jpg'], { key: 'k1', requestHash: 'h1' });
     expect(again).toEqual({ ids: first.ids, replayed: true });
-    await expect(images.createImages(['c.jpg'], { key: 'k1', requestHash: 'other' })).rejects.toBeInstanceOf(IdempotencyConflictError);
+    await expect(
+      images.createImages(['c.jpg'], { key: 'k1', requestHash: 'other' }),
+    ).rejects.toBeInstanceOf(IdempotencyConflictError);
     const record = await images.get(first.ids[0]!);
-    expect(record).toMatchObject({ path: 'a.jpg', status: 'PENDING', attempts: 0, faces: [], people: [], error: null });
+    expect(record).toMatchObject({
+      path: 'a.jpg',
+      status: 'PENDING',
+      attempts: 0,
+      faces: [],
+      people: [],
+      error: null,
+    });
   });
 
   it('lets exactly one of two racing claims win, and fences the loser out', async () => {
@@ -45,8 +64,15 @@ describe('database on MariaDB', () => {
     const stale = { ...claimed.claim, attempts: claimed.claim.attempts - 1 };
     expect(await images.complete(stale, [])).toBe(false);
     const person = await people.create('Race Winner');
-    const face = { box: { x: 1, y: 2, width: 30, height: 40 }, score: 0.9, personId: person.id, distance: 0.3 };
-    expect(await images.complete(claimed.claim, [face, { ...face, personId: null, distance: null }])).toBe(true);
+    const face = {
+      box: { x: 1, y: 2, width: 30, height: 40 },
+      score: 0.9,
+      personId: person.id,
+      distance: 0.3,
+    };
+    expect(
+      await images.complete(claimed.claim, [face, { ...face, personId: null, distance: null }]),
+    ).toBe(true);
     expect(await images.complete(claimed.claim, [face])).toBe(false);
     expect(await images.claim(id, 60_000)).toEqual({ kind: 'final', status: 'PROCESSED' });
     const record = await images.get(id);
@@ -70,7 +96,11 @@ describe('database on MariaDB', () => {
     const { ids } = await images.createImages(['never-published.jpg', 'published.jpg']);
     await images.markPublished([ids[1]!]);
     await new Promise((resolve) => setTimeout(resolve, 30));
-    const stranded = await images.findStranded({ unpublishedMs: 10, republishAfterMs: 60_000, limit: 100 });
+    const stranded = await images.findStranded({
+      unpublishedMs: 10,
+      republishAfterMs: 60_000,
+      limit: 100,
+    });
     expect(stranded.map((image) => image.id)).toContain(ids[0]);
     expect(stranded.map((image) => image.id)).not.toContain(ids[1]);
   });
@@ -79,8 +109,18 @@ describe('database on MariaDB', () => {
     const hannibal = await people.create('Hannibal');
     await expect(people.create('Hannibal')).rejects.toBeInstanceOf(PersonExistsError);
     const descriptor = Float32Array.from({ length: 128 }, (_, i) => i / 128);
-    const first = await people.addPersonImage({ personId: hannibal.id, imageName: 'hannibal_1.jpg', contentHash: 'a'.repeat(64), descriptor });
-    const again = await people.addPersonImage({ personId: hannibal.id, imageName: 'copy.jpg', contentHash: 'a'.repeat(64), descriptor });
+    const first = await people.addPersonImage({
+      personId: hannibal.id,
+      imageName: 'hannibal_1.jpg',
+      contentHash: 'a'.repeat(64),
+      descriptor,
+    });
+    const again = await people.addPersonImage({
+      personId: hannibal.id,
+      imageName: 'copy.jpg',
+      contentHash: 'a'.repeat(64),
+      descriptor,
+    });
     expect(again).toEqual({ id: first.id, alreadyEnrolled: true });
     const gallery = await people.allDescriptors();
     const stored = gallery.find((entry) => entry.personImageId === first.id);

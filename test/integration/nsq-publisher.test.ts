@@ -11,7 +11,11 @@ describe('NsqPublisher against a real nsqd', () => {
   });
 
   it('publishes, survives an nsqd restart by reconnecting, and fails clearly while nsqd is down', async () => {
-    const publisher = new NsqPublisher({ address: nsq.nsqdTcpAddress, timeoutMs: 1000, retries: 1 });
+    const publisher = new NsqPublisher({
+      address: nsq.nsqdTcpAddress,
+      timeoutMs: 1000,
+      retries: 1,
+    });
     try {
       await publisher.publish('pub_test', ['one', 'two']);
       expect((await topicStats(nsq.nsqdHttpAddress, 'pub_test'))?.messageCount).toBe(2);

@@ -33,11 +33,20 @@ describe('receiver on real MariaDB and nsqd', () => {
     [database, nsq] = await Promise.all([createTestDatabase(), startNsq()]);
     root = await mkdtemp(path.join(tmpdir(), 'facetrail-receiver-'));
     await mkdir(path.join(root, 'door-1'));
-    await copyFile(path.join(FIXTURES, 'seed/unknown_people/unknown.jpg'), path.join(root, 'door-1/a.jpg'));
-    await copyFile(path.join(FIXTURES, 'seed/known_people/hannibal_2.jpg'), path.join(root, 'door-1/b.jpg'));
+    await copyFile(
+      path.join(FIXTURES, 'seed/unknown_people/unknown.jpg'),
+      path.join(root, 'door-1/a.jpg'),
+    );
+    await copyFile(
+      path.join(FIXTURES, 'seed/known_people/hannibal_2.jpg'),
+      path.join(root, 'door-1/b.jpg'),
+    );
     await writeFile(path.join(root, 'door-1/notes.txt'), 'not an image');
     await writeFile(path.join(path.dirname(root), `outside-${path.basename(root)}.jpg`), 'x');
-    await symlink(path.join(path.dirname(root), `outside-${path.basename(root)}.jpg`), path.join(root, 'escape.jpg'));
+    await symlink(
+      path.join(path.dirname(root), `outside-${path.basename(root)}.jpg`),
+      path.join(root, 'escape.jpg'),
+    );
     const config = loadReceiverConfig({
       DATABASE_URL: database.url,
       NSQD_TCP_ADDRESS: nsq.nsqdTcpAddress,
@@ -64,8 +73,12 @@ describe('receiver on real MariaDB and nsqd', () => {
   it('accepts a path: a PENDING row, then the CloudEvent on NSQ', async () => {
     const response = await post('/images', { path: 'door-1/a.jpg' });
     expect(response.status).toBe(202);
-    const body = (await response.json()) as { images: Array<{ id: number; path: string; status: string }> };
-    expect(body.images).toEqual([{ id: expect.any(Number), path: 'door-1/a.jpg', status: 'PENDING' }]);
+    const body = (await response.json()) as {
+      images: Array<{ id: number; path: string; status: string }>;
+    };
+    expect(body.images).toEqual([
+      { id: expect.any(Number), path: 'door-1/a.jpg', status: 'PENDING' },
+    ]);
     const id = body.images[0]!.id;
 
     const [message] = await readMessages(nsq.nsqdTcpAddress, topic, 1);
@@ -78,25 +91,49 @@ describe('receiver on real MariaDB and nsqd', () => {
       datacontenttype: 'application/json',
       data: { imageId: id, path: 'door-1/a.jpg' },
     });
-    const row = await database.db.selectFrom('images').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await database.db
+      .selectFrom('images')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(row.status).toBe('PENDING');
     expect(row.published_at).not.toBeNull();
 
     const record = await fetch(`${server.url}/images/${id}`);
     expect(record.status).toBe(200);
-    expect(await record.json()).toMatchObject({ id, path: 'door-1/a.jpg', status: 'PENDING', attempts: 0, faces: [], people: [] });
+    expect(await record.json()).toMatchObject({
+      id,
+      path: 'door-1/a.jpg',
+      status: 'PENDING',
+      attempts: 0,
+      faces: [],
+      people: [],
+    });
   });
 
   it('answers a bulk request per item, each refusal with its own code', async () => {
     const response = await post('/images', {
-      paths: ['door-1/b.jpg', '../x.jpg', '/etc/hostname', 'escape.jpg', 'door-1', 'door-1/missing.jpg'],
+      paths: [
+        'door-1/b.jpg',
+        '../x.jpg',
+        '/etc/hostname',
+        'escape.jpg',
+        'door-1',
+        'door-1/missing.jpg',
+      ],
     });
     expect(response.status).toBe(413);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('TOO_MANY_PATHS');
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'TOO_MANY_PATHS',
+    );
 
-    const bulk = await post('/images', { paths: ['door-1/b.jpg', '../x.jpg', '/etc/hostname', 'escape.jpg', 'door-1'] });
+    const bulk = await post('/images', {
+      paths: ['door-1/b.jpg', '../x.jpg', '/etc/hostname', 'escape.jpg', 'door-1'],
+    });
     expect(bulk.status).toBe(202);
-    const items = ((await bulk.json()) as { images: Array<{ id?: number; error?: { code: string } }> }).images;
+    const items = (
+      (await bulk.json()) as { images: Array<{ id?: number; error?: { code: string } }> }
+    ).images;
     expect(items.map((item) => item.error?.code ?? 'ACCEPTED')).toEqual([
       'ACCEPTED',
       'PATH_TRAVERSAL',
@@ -121,7 +158,9 @@ describe('receiver on real MariaDB and nsqd', () => {
   it('keeps the seed aliases', async () => {
     const single = await post('/image/post', { path: 'door-1/a.jpg' });
     expect(single.status).toBe(202);
-    const bulk = await post('/images/post', { paths: [{ path: 'door-1/a.jpg' }, { path: 'door-1/b.jpg' }] });
+    const bulk = await post('/images/post', {
+      paths: [{ path: 'door-1/a.jpg' }, { path: 'door-1/b.jpg' }],
+    });
     expect(bulk.status).toBe(202);
     expect(((await bulk.json()) as { images: unknown[] }).images).toHaveLength(2);
   });
@@ -136,12 +175,18 @@ describe('receiver on real MariaDB and nsqd', () => {
 
     const text = await post('/images', 'hello', { 'content-type': 'text/plain' });
     expect(text.status).toBe(415);
-    const fake = await post('/images', Buffer.from('not really a png'), { 'content-type': 'image/png' });
+    const fake = await post('/images', Buffer.from('not really a png'), {
+      'content-type': 'image/png',
+    });
     expect(fake.status).toBe(422);
     expect(((await fake.json()) as { error: { code: string } }).error.code).toBe('NOT_AN_IMAGE');
-    const huge = await post('/images', Buffer.alloc(3 * 1024 * 1024, 0xff), { 'content-type': 'image/jpeg' });
+    const huge = await post('/images', Buffer.alloc(3 * 1024 * 1024, 0xff), {
+      'content-type': 'image/jpeg',
+    });
     expect(huge.status).toBe(413);
-    expect(((await huge.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(((await huge.json()) as { error: { code: string } }).error.code).toBe(
+      'PAYLOAD_TOO_LARGE',
+    );
   });
 
   it('answers unparsable JSON with a JSON 400, never a stack trace', async () => {
@@ -152,7 +197,9 @@ describe('receiver on real MariaDB and nsqd', () => {
     expect(JSON.stringify(body)).not.toMatch(/at .*\.js:\d+/);
     const shape = await post('/images', { paht: 'x' });
     expect(shape.status).toBe(400);
-    expect(((await shape.json()) as { error: { code: string } }).error.code).toBe('INVALID_REQUEST');
+    expect(((await shape.json()) as { error: { code: string } }).error.code).toBe(
+      'INVALID_REQUEST',
+    );
   });
 
   it('replays a request with the same Idempotency-Key and refuses the key for another body', async () => {
@@ -162,11 +209,14 @@ describe('receiver on real MariaDB and nsqd', () => {
     expect(first.status).toBe(202);
     expect(second.status).toBe(202);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
-    const ids = (response: unknown) => (response as { images: Array<{ id: number }> }).images.map((image) => image.id);
+    const ids = (response: unknown) =>
+      (response as { images: Array<{ id: number }> }).images.map((image) => image.id);
     expect(ids(await second.json())).toEqual(ids(await first.json()));
     const other = await post('/images', { paths: ['door-1/a.jpg'] }, headers);
     expect(other.status).toBe(422);
-    expect(((await other.json()) as { error: { code: string } }).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe(
+      'IDEMPOTENCY_KEY_REUSED',
+    );
   });
 
   it('still answers 202 when nsqd is down, leaving the image PENDING and unpublished', async () => {
@@ -175,7 +225,11 @@ describe('receiver on real MariaDB and nsqd', () => {
       const response = await post('/images', { path: 'door-1/b.jpg' });
       expect(response.status).toBe(202);
       const [image] = ((await response.json()) as { images: Array<{ id: number }> }).images;
-      const row = await database.db.selectFrom('images').selectAll().where('id', '=', image!.id).executeTakeFirstOrThrow();
+      const row = await database.db
+        .selectFrom('images')
+        .selectAll()
+        .where('id', '=', image!.id)
+        .executeTakeFirstOrThrow();
       expect(row.status).toBe('PENDING');
       expect(row.published_at).toBeNull();
     } finally {
@@ -184,21 +238,41 @@ describe('receiver on real MariaDB and nsqd', () => {
     // The publisher reconnects by itself once nsqd is back.
     const again = await post('/images', { path: 'door-1/b.jpg' });
     const [image] = ((await again.json()) as { images: Array<{ id: number }> }).images;
-    const row = await database.db.selectFrom('images').selectAll().where('id', '=', image!.id).executeTakeFirstOrThrow();
+    const row = await database.db
+      .selectFrom('images')
+      .selectAll()
+      .where('id', '=', image!.id)
+      .executeTakeFirstOrThrow();
     expect(row.published_at).not.toBeNull();
   }, 30_000);
 
   it('guards enrolment with the admin token', async () => {
     const anonymous = await post('/people', { name: 'Hannibal' });
     expect(anonymous.status).toBe(401);
-    const wrong = await post('/people', { name: 'Hannibal' }, { authorization: 'Bearer wrong-token' });
+    const wrong = await post(
+      '/people',
+      { name: 'Hannibal' },
+      { authorization: 'Bearer wrong-token' },
+    );
     expect(wrong.status).toBe(401);
-    const created = await post('/people', { name: 'Hannibal' }, { authorization: `Bearer ${ADMIN_TOKEN}` });
+    const created = await post(
+      '/people',
+      { name: 'Hannibal' },
+      { authorization: `Bearer ${ADMIN_TOKEN}` },
+    );
     expect(created.status).toBe(201);
     expect(await created.json()).toMatchObject({ id: expect.any(Number), name: 'Hannibal' });
-    const duplicate = await post('/people', { name: 'Hannibal' }, { authorization: `Bearer ${ADMIN_TOKEN}` });
+    const duplicate = await post(
+      '/people',
+      { name: 'Hannibal' },
+      { authorization: `Bearer ${ADMIN_TOKEN}` },
+    );
     expect(duplicate.status).toBe(409);
-    const noPerson = await post('/people/99999/images', { path: 'door-1/a.jpg' }, { authorization: `Bearer ${ADMIN_TOKEN}` });
+    const noPerson = await post(
+      '/people/99999/images',
+      { path: 'door-1/a.jpg' },
+      { authorization: `Bearer ${ADMIN_TOKEN}` },
+    );
     expect(noPerson.status).toBe(404);
   });
 

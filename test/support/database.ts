@@ -13,7 +13,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function admin<T>(run: (conn: Awaited<ReturnType<typeof createConnection>>) => Promise<T>): Promise<T> {
+async function admin<T>(
+  run: (conn: Awaited<ReturnType<typeof createConnection>>) => Promise<T>,
+): Promise<T> {
   const conn = await createConnection(TEST_MYSQL_URL);
   try {
     return await run(conn);
@@ -25,7 +27,9 @@ async function admin<T>(run: (conn: Awaited<ReturnType<typeof createConnection>>
 /** A fresh, migrated database of its own for one test file; drop() removes it. */
 export async function createTestDatabase(prefix = 'facetrail_test'): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
-  await admin((conn) => conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`));
+  await admin((conn) =>
+    conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`),
+  );
   const url = `${TEST_MYSQL_URL.replace(/\/$/, '')}/${name}`;
   const db = connectDatabase({ url });
   await migrate(db);

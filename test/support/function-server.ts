@@ -7,8 +7,17 @@ import { createLogger } from '../../lib/logger.js';
 let counter = 0;
 
 /** Registers a handler with functions-framework under a fresh name and serves it on a free port. */
-export async function serveForTest(handler: Router, maxBodyBytes?: number): Promise<RunningFunctionServer> {
+export async function serveForTest(
+  handler: Router,
+  maxBodyBytes?: number,
+): Promise<RunningFunctionServer> {
   const name = `test-function-${process.pid}-${++counter}`;
   http(name, asHttpFunction(handler));
-  return serveFunction({ name, port: 0, host: '127.0.0.1', logger: createLogger('test', 'silent'), maxBodyBytes });
+  return serveFunction({
+    name,
+    port: 0,
+    host: '127.0.0.1',
+    logger: createLogger('test', 'silent'),
+    maxBodyBytes,
+  });
 }

@@ -83,19 +83,40 @@ export async function startNsq(): Promise<NsqCluster> {
 export async function topicStats(
   nsqdHttpAddress: string,
   topic: string,
-): Promise<{ messageCount: number; depth: number; channels: Record<string, { depth: number; inFlight: number; requeued: number; finished: number }> } | undefined> {
-  const response = await fetch(`http://${nsqdHttpAddress}/stats?format=json&topic=${encodeURIComponent(topic)}`);
+): Promise<
+  | {
+      messageCount: number;
+      depth: number;
+      channels: Record<
+        string,
+        { depth: number; inFlight: number; requeued: number; finished: number }
+      >;
+    }
+  | undefined
+> {
+  const response = await fetch(
+    `http://${nsqdHttpAddress}/stats?format=json&topic=${encodeURIComponent(topic)}`,
+  );
   const body = (await response.json()) as {
     topics?: Array<{
       topic_name: string;
       message_count: number;
       depth: number;
-      channels: Array<{ channel_name: string; depth: number; in_flight_count: number; requeue_count: number; message_count: number }>;
+      channels: Array<{
+        channel_name: string;
+        depth: number;
+        in_flight_count: number;
+        requeue_count: number;
+        message_count: number;
+      }>;
     }>;
   };
   const found = body.topics?.find((entry) => entry.topic_name === topic);
   if (!found) return undefined;
-  const channels: Record<string, { depth: number; inFlight: number; requeued: number; finished: number }> = {};
+  const channels: Record<
+    string,
+    { depth: number; inFlight: number; requeued: number; finished: number }
+  > = {};
   for (const channel of found.channels) {
     channels[channel.channel_name] = {
       depth: channel.depth,
