@@ -25,14 +25,17 @@ async function admin<T>(
 }
 
 /** A fresh, migrated database of its own for one test file; drop() removes it. */
-export async function createTestDatabase(prefix = 'facetrail_test'): Promise<TestDatabase> {
+export async function createTestDatabase(
+  prefix = 'facetrail_test',
+  options: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   await admin((conn) =>
     conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`),
   );
   const url = `${TEST_MYSQL_URL.replace(/\/$/, '')}/${name}`;
   const db = connectDatabase({ url });
-  await migrate(db);
+  if (options.migrate !== false) await migrate(db);
   return {
     url,
     name,
