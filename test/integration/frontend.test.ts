@@ -90,7 +90,7 @@ describe('frontend in headless Chromium', () => {
     ).toBeUndefined();
     const thumbnail = await page
       .locator(`tr[data-image-id="${ids.hannibal}"] img.thumb`)
-      .evaluate((img) => (img as HTMLImageElement).naturalWidth);
+      .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
     expect(thumbnail).toBeGreaterThan(0);
     await page.close();
   }, 30_000);
