@@ -21,7 +21,7 @@ describe('frontend in headless Chromium', () => {
   let server: RunningFunctionServer;
   let frontend: ReturnType<typeof createFrontend>;
   let browser: Browser;
-  const ids: Record<string, number> = {};
+  const ids = { hannibal: 0, dog: 0, pending: 0 };
   let hannibalId = 0;
 
   beforeAll(async () => {
@@ -38,18 +38,18 @@ describe('frontend in headless Chromium', () => {
     hannibalId = hannibal.id;
     const mallory = await people.create(EVIL_NAME);
     const created = (await images.createImages(['door-1.jpg', 'door-2.jpg', 'door-1.jpg'])).ids;
-    [ids.hannibal, ids.dog, ids.pending] = created;
+    [ids.hannibal, ids.dog, ids.pending] = created as [number, number, number];
     const claim = async (id: number) => {
       const outcome = await images.claim(id, 60_000);
       if (outcome.kind !== 'claimed') throw new Error('claim failed');
       return outcome.claim;
     };
     const box = { x: 10, y: 20, width: 50, height: 60 };
-    await images.complete(await claim(ids.hannibal!), [
+    await images.complete(await claim(ids.hannibal), [
       { box, score: 0.99, personId: hannibal.id, distance: 0.31 },
       { box, score: 0.9, personId: mallory.id, distance: 0.5 },
     ]);
-    await images.fail(await claim(ids.dog!), 'CORRUPT_IMAGE', 'the image cannot be decoded');
+    await images.fail(await claim(ids.dog), 'CORRUPT_IMAGE', 'the image cannot be decoded');
     const config = loadFrontendConfig({
       DATABASE_URL: database.url,
       IMAGES_ROOT: root,
@@ -85,9 +85,7 @@ describe('frontend in headless Chromium', () => {
     await expect(
       page.locator(`tr[data-image-id="${ids.hannibal}"]`).innerText(),
     ).resolves.toContain(EVIL_NAME);
-    expect(
-      await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
-    ).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     const thumbnail = await page
       .locator(`tr[data-image-id="${ids.hannibal}"] img.thumb`)
       .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
