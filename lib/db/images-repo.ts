@@ -381,7 +381,7 @@ export class ImagesRepository {
    * - PENDING and never published (the receiver's publish failed) for `unpublishedMs`;
    * - PENDING and last published more than `republishAfterMs` ago (the message may be gone;
    *   kept long because a deep queue legitimately holds images for a while);
-   * - PROCESSING with an expired lease (its processor died).
+   * - PROCESSING with an expired lease (its processor died), not re-sent since it expired.
    */
   async findStranded(options: {
     unpublishedMs: number;
@@ -406,7 +406,16 @@ export class ImagesRepository {
             eb('published_at', '<', publishedBefore),
             eb('updated_at', '<', publishedBefore),
           ]),
-          eb.and([eb('status', '=', 'PROCESSING'), eb('lease_until', '<', new Date(now))]),
+          // Re-sent once after the lease expired, then again only every republishAfterMs.
+          eb.and([
+            eb('status', '=', 'PROCESSING'),
+            eb('lease_until', '<', new Date(now)),
+            eb.or([
+              eb('published_at', 'is', null),
+              eb('published_at', '<', eb.ref('lease_until')),
+              eb('published_at', '<', publishedBefore),
+            ]),
+          ]),
         ]),
       )
       .orderBy('id')

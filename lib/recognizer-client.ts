@@ -1,0 +1,348 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { service as healthService } from 'grpc-health-check';
+import { ERRORS, type ErrorCode } from './errors.js';
+
+/** Fully qualified name of the recognizer service (also its grpc.health.v1 service name). */
+export const RECOGNIZER_SERVICE = 'facetrail.recognizer.v1.Recognizer';
+
+/** Trailing metadata key carrying the facetrail error code (lib/errors.ts) of a failed call. */
+export const ERROR_CODE_METADATA_KEY = 'error-code';
+
+const PROTO_RELATIVE = path.join('proto', 'recognizer', 'v1', 'recognizer.proto');
+
+/**
+ * Finds proto/recognizer/v1/recognizer.proto by walking up from this module: the same code
+ * runs from lib/ (tsx) and from dist/lib/ (compiled), where the proto sits one level higher.
+ */
+export function findRecognizerProto(start = path.dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, PROTO_RELATIVE);
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) throw new Error(`cannot find ${PROTO_RELATIVE} above ${start}`);
+  }
+}
+
+/** proto-loader options shared by the server and the client: camelCase fields, int64 as number. */
+export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+let cachedDefinition: protoLoader.PackageDefinition | undefined;
+
+/** The loaded recognizer package definition (parsed once per process). */
+export function loadRecognizerDefinition(): protoLoader.PackageDefinition {
+  cachedDefinition ??= protoLoader.loadSync(findRecognizerProto(), PROTO_LOADER_OPTIONS);
+  return cachedDefinition;
+}
+
+/** The Recognizer service definition, for `server.addService` and client constructors. */
+export function recognizerServiceDefinition(): grpc.ServiceDefinition {
+  const definition = loadRecognizerDefinition()[RECOGNIZER_SERVICE];
+  if (!definition || !('Identify' in definition))
+    throw new Error(`${RECOGNIZER_SERVICE} missing from the proto`);
+  return definition as unknown as grpc.ServiceDefinition;
+}
+
+// ---------------------------------------------------------------------------------------
+// Wire shapes (what proto-loader produces with PROTO_LOADER_OPTIONS)
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface FaceMatch {
+  personId: number;
+  personName: string;
+  distance: number;
+}
+
+export interface IdentifiedFace {
+  box: Box;
+  score: number;
+  /** The nearest known person when within the match threshold, else null. */
+  match: FaceMatch | null;
+  /** The nearest known person even when too far to count (null with an empty gallery). */
+  nearest: FaceMatch | null;
+}
+
+export interface IdentifyResult {
+  faces: IdentifiedFace[];
+  imageWidth: number;
+  imageHeight: number;
+}
+
+export interface EnrollResult {
+  personImageId: number;
+  alreadyEnrolled: boolean;
+  /** The enrolled face; null when the photo was already enrolled (no inference ran). */
+  box: Box | null;
+  score: number;
+}
+
+export interface FolderEnrollmentSummary {
+  photos: number;
+  enrolled: number;
+  alreadyEnrolled: number;
+  refused: number;
+  failed: number;
+}
+
+export interface RecognizerDescription {
+  backend: string;
+  detector: string;
+  matchThreshold: number;
+  workers: number;
+  galleryDescriptors: number;
+  galleryPeople: number;
+  inferences: number;
+  folderEnrollment: FolderEnrollmentSummary;
+  minDetectionScore: number;
+  ready: boolean;
+}
+
+export interface GalleryCounts {
+  descriptors: number;
+  people: number;
+}
+
+/** A photo by path (inside IMAGES_ROOT of the recognizer) or by its bytes. */
+export type ImageInput = { path: string } | { content: Uint8Array };
+
+export interface CallOptions {
+  /** Overrides the client's default deadline for this call. */
+  deadlineMs?: number;
+  /** Cancels the call (the recognizer drops it if it is still queued). */
+  signal?: AbortSignal;
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors
+
+/** gRPC codes worth retrying: the recognizer is starting, overloaded, restarting or was cut off. */
+export const RETRYABLE_STATUSES: ReadonlySet<grpc.status> = new Set([
+  grpc.status.UNAVAILABLE,
+  grpc.status.DEADLINE_EXCEEDED,
+  grpc.status.RESOURCE_EXHAUSTED,
+  grpc.status.ABORTED,
+  grpc.status.INTERNAL,
+  grpc.status.UNKNOWN,
+  grpc.status.CANCELLED,
+]);
+
+export function isRetryableStatus(code: grpc.status): boolean {
+  return RETRYABLE_STATUSES.has(code);
+}
+
+function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERRORS, value);
+}
+
+/** A failed recognizer call: the gRPC status, the facetrail code and whether a retry may help. */
+export class RecognizerError extends Error {
+  override name = 'RecognizerError';
+
+  constructor(
+    message: string,
+    /** The gRPC status code (`grpc.status`). */
+    readonly grpcCode: grpc.status,
+    /**
+     * The facetrail code from the `error-code` trailer; when the server sent none (the call
+     * never reached it, e.g. connection refused) RECOGNIZER_UNAVAILABLE for a retryable status
+     * and INTERNAL otherwise.
+     */
+    readonly errorCode: ErrorCode,
+    /** True for UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNKNOWN, CANCELLED. */
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Classifies a grpc-js error (or anything thrown around a call) as a RecognizerError. */
+export function toRecognizerError(error: unknown): RecognizerError {
+  if (error instanceof RecognizerError) return error;
+  const serviceError = (error ?? {}) as Partial<grpc.ServiceError>;
+  const grpcCode =
+    typeof serviceError.code === 'number'
+      ? (serviceError.code as grpc.status)
+      : grpc.status.UNKNOWN;
+  const retryable = isRetryableStatus(grpcCode);
+  const sent =
+    serviceError.metadata instanceof grpc.Metadata
+      ? serviceError.metadata.get(ERROR_CODE_METADATA_KEY)[0]
+      : undefined;
+  const errorCode: ErrorCode = isErrorCode(sent)
+    ? sent
+    : retryable
+      ? 'RECOGNIZER_UNAVAILABLE'
+      : 'INTERNAL';
+  const message =
+    serviceError.details ||
+    (error instanceof Error ? error.message : String(error)) ||
+    grpc.status[grpcCode] ||
+    'recognizer call failed';
+  return new RecognizerError(message, grpcCode, errorCode, retryable, { cause: error });
+}
+
+// ---------------------------------------------------------------------------------------
+// Client
+
+export type HealthStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
+
+export interface RecognizerClientOptions {
+  /** Deadline of each call unless the call says otherwise; default 30 s. */
+  deadlineMs?: number;
+  /** Default: insecure (in-cluster traffic). */
+  credentials?: grpc.ChannelCredentials;
+  channelOptions?: grpc.ChannelOptions;
+}
+
+export interface RecognizerClient {
+  identify(image: ImageInput, options?: CallOptions): Promise<IdentifyResult>;
+  enroll(
+    request: { personId: number; image: ImageInput; imageName?: string },
+    options?: CallOptions,
+  ): Promise<EnrollResult>;
+  refreshGallery(options?: CallOptions): Promise<GalleryCounts>;
+  describe(options?: CallOptions): Promise<RecognizerDescription>;
+  /** grpc.health.v1 Check: true only when the answer is SERVING; false on any error. */
+  checkHealth(options?: CallOptions & { service?: string }): Promise<boolean>;
+  /** grpc.health.v1 Check's raw status (SERVING, NOT_SERVING, …); rejects when there is no answer. */
+  healthStatus(options?: CallOptions & { service?: string }): Promise<HealthStatus>;
+  close(): void;
+}
+
+type UnaryMethod = (
+  request: unknown,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: (error: grpc.ServiceError | null, response: unknown) => void,
+) => grpc.ClientUnaryCall;
+
+function toImageSource(image: ImageInput): { path: string } | { content: Buffer } {
+  if ('path' in image) return { path: image.path };
+  const content = image.content;
+  return {
+    content: Buffer.isBuffer(content)
+      ? content
+      : Buffer.from(content.buffer, content.byteOffset, content.byteLength),
+  };
+}
+
+function unary<Response>(
+  client: grpc.Client,
+  method: string,
+  request: unknown,
+  deadlineMs: number,
+  signal: AbortSignal | undefined,
+): Promise<Response> {
+  const fn = (client as unknown as Record<string, UnaryMethod | undefined>)[method];
+  if (!fn) return Promise.reject(new Error(`no method ${method} on the client`));
+  if (signal?.aborted) {
+    return Promise.reject(
+      new RecognizerError(
+        'the call was cancelled',
+        grpc.status.CANCELLED,
+        'RECOGNIZER_UNAVAILABLE',
+        true,
+      ),
+    );
+  }
+  return new Promise<Response>((resolve, reject) => {
+    const onAbort = () => call.cancel();
+    const call = fn.call(
+      client,
+      request,
+      new grpc.Metadata(),
+      { deadline: Date.now() + deadlineMs },
+      (error, response) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (error) reject(toRecognizerError(error));
+        else resolve(response as Response);
+      },
+    );
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * A typed client for the recognizer (processor, CLI, tests). Every failure is a
+ * RecognizerError with `retryable` set, so callers decide between retry and FAILED.
+ */
+export function createRecognizerClient(
+  address: string,
+  options: RecognizerClientOptions = {},
+): RecognizerClient {
+  const deadlineMs = options.deadlineMs ?? 30_000;
+  const credentials = options.credentials ?? grpc.credentials.createInsecure();
+  const Recognizer = grpc.makeClientConstructor(recognizerServiceDefinition(), 'Recognizer');
+  const recognizer = new Recognizer(address, credentials, options.channelOptions);
+  const Health = grpc.makeClientConstructor(
+    healthService as unknown as grpc.ServiceDefinition,
+    'Health',
+  );
+  const health = new Health(address, credentials, { channelOverride: recognizer.getChannel() });
+  const call = <Response>(method: string, request: unknown, callOptions: CallOptions = {}) =>
+    unary<Response>(
+      recognizer,
+      method,
+      request,
+      callOptions.deadlineMs ?? deadlineMs,
+      callOptions.signal,
+    );
+  const healthStatus = async (
+    callOptions: CallOptions & { service?: string } = {},
+  ): Promise<HealthStatus> => {
+    const response = await unary<{ status: HealthStatus }>(
+      health,
+      'Check',
+      { service: callOptions.service ?? '' },
+      callOptions.deadlineMs ?? Math.min(deadlineMs, 5_000),
+      callOptions.signal,
+    );
+    return response.status;
+  };
+
+  return {
+    identify: (image, callOptions) =>
+      call<IdentifyResult>('Identify', { image: toImageSource(image) }, callOptions),
+    async enroll(request, callOptions) {
+      const response = await call<EnrollResult>(
+        'Enroll',
+        {
+          personId: request.personId,
+          image: toImageSource(request.image),
+          imageName: request.imageName ?? '',
+        },
+        callOptions,
+      );
+      return { ...response, box: response.alreadyEnrolled ? null : response.box };
+    },
+    refreshGallery: (callOptions) => call<GalleryCounts>('RefreshGallery', {}, callOptions),
+    describe: (callOptions) => call<RecognizerDescription>('Describe', {}, callOptions),
+    healthStatus,
+    async checkHealth(callOptions = {}) {
+      try {
+        return (await healthStatus(callOptions)) === 'SERVING';
+      } catch {
+        return false;
+      }
+    },
+    close() {
+      health.close();
+      recognizer.close();
+    },
+  };
+}
