@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
 import { ERRORS, type ErrorCode } from './errors.js';
+import { findUp } from './find-up.js';
 
 /** Fully qualified name of the recognizer service (also its grpc.health.v1 service name). */
 export const RECOGNIZER_SERVICE = 'facetrail.recognizer.v1.Recognizer';
@@ -19,11 +19,7 @@ const PROTO_RELATIVE = path.join('proto', 'recognizer', 'v1', 'recognizer.proto'
  * runs from lib/ (tsx) and from dist/lib/ (compiled), where the proto sits one level higher.
  */
 export function findRecognizerProto(start = path.dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, PROTO_RELATIVE);
-    if (existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) throw new Error(`cannot find ${PROTO_RELATIVE} above ${start}`);
-  }
+  return findUp(PROTO_RELATIVE, start);
 }
 
 /** proto-loader options shared by the server and the client: camelCase fields, int64 as number. */

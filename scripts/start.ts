@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../lib/config/env.js';
+import { createRecognizerClient } from '../lib/recognizer-client.js';
 import { adminTokenFor, loadStartConfig, type StartConfig } from './start-config.js';
 import { runMigrations } from './migrate.js';
 import { Supervisor, type ComponentSpec } from './supervisor.js';
@@ -42,6 +43,8 @@ function components(config: StartConfig, adminToken: string): ComponentSpec[] {
         NSQLOOKUPD_HTTP_ADDRESSES: config.lookupdHttpAddresses.join(','),
         NSQD_TCP_ADDRESS: config.nsqdTcpAddress,
         HEALTH_PORT: String(config.ports.adapter),
+        // A fresh local nsqd has no topic until the first photo: look it up often.
+        NSQ_LOOKUPD_POLL_INTERVAL_SECONDS: process.env.NSQ_LOOKUPD_POLL_INTERVAL_SECONDS ?? '2',
       },
     },
     {
@@ -74,18 +77,17 @@ function components(config: StartConfig, adminToken: string): ComponentSpec[] {
   ];
 }
 
-async function waitUntilReady(url: string, timeoutMs: number): Promise<boolean> {
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return true;
-    } catch {
-      // not listening yet
-    }
+    if (await check().catch(() => false)) return true;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return false;
 }
+
+const waitUntilReady = (url: string, timeoutMs: number) =>
+  waitUntil(async () => (await fetch(url)).ok, timeoutMs);
 
 async function main(): Promise<void> {
   const config = loadStartConfig(process.env);
@@ -112,7 +114,9 @@ async function main(): Promise<void> {
     frontend: `http://127.0.0.1:${config.ports.frontend}`,
     processor: `http://127.0.0.1:${config.ports.processor}`,
   };
+  const recognizer = createRecognizerClient(`127.0.0.1:${config.ports.recognizer}`);
   const ready = await Promise.all([
+    waitUntil(() => recognizer.checkHealth(), 120_000).finally(() => recognizer.close()),
     waitUntilReady(`${urls.receiver}/readyz`, 120_000),
     waitUntilReady(`${urls.frontend}/readyz`, 120_000),
     waitUntilReady(`${urls.processor}/readyz`, 120_000),

@@ -10,7 +10,7 @@ import {
   lookupdNsqdAddresses,
   staticNsqdAddresses,
   type Publisher,
-} from './nsq-writer.js';
+} from '../../lib/queue/nsq-writer.js';
 import { createSinkClient } from './sink-client.js';
 
 /** What startAdapter builds by default; tests and the standalone launcher may pass their own. */

@@ -1,6 +1,6 @@
 import type { DeadLetterReason, DeliveryOutcome } from './decision.js';
 import { wrappedSource } from './cloudevent.js';
-import type { Publisher } from './nsq-writer.js';
+import type { Publisher } from '../../lib/queue/nsq-writer.js';
 
 export const DEAD_LETTER_TYPE = 'dev.facetrail.nsq.deadletter';
 

@@ -1,4 +1,4 @@
-import { parseEnv, port, positiveInt, type Env } from '../../lib/config/env.js';
+import { knativePort, parseEnv, port, positiveInt, type Env } from '../../lib/config/env.js';
 import { databaseShape, imagesRootShape, logShape } from '../../lib/config/common.js';
 
 export function loadFrontendConfig(env: Env) {
@@ -7,7 +7,7 @@ export function loadFrontendConfig(env: Env) {
       ...databaseShape,
       ...imagesRootShape,
       ...logShape,
-      PORT: port(8080).optional(),
+      PORT: knativePort,
       FRONTEND_PORT: port(8081),
       PAGE_SIZE: positiveInt(50),
       REFRESH_SECONDS: positiveInt(5),

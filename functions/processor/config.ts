@@ -1,4 +1,4 @@
-import { parseEnv, port, positiveInt, type Env } from '../../lib/config/env.js';
+import { knativePort, parseEnv, port, positiveInt, type Env } from '../../lib/config/env.js';
 import { databaseShape, logShape, recognizerAddressShape } from '../../lib/config/common.js';
 import { z } from 'zod';
 
@@ -8,7 +8,7 @@ export function loadProcessorConfig(env: Env) {
       ...databaseShape,
       ...recognizerAddressShape,
       ...logShape,
-      PORT: port(8080).optional(),
+      PORT: knativePort,
       PROCESSOR_PORT: port(8082),
       RECOGNIZER_TIMEOUT_MS: positiveInt(30_000),
       LEASE_MS: positiveInt(120_000),

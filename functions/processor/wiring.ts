@@ -10,13 +10,22 @@ import { createRecognizerBreaker } from './recognizer-breaker.js';
 
 export function createProcessor(config: ProcessorConfig, logger: Logger) {
   const db = connectDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
-  const recognizer = createRecognizerClient(config.recognizerAddress, { deadlineMs: config.recognizerTimeoutMs });
+  const recognizer = createRecognizerClient(config.recognizerAddress, {
+    deadlineMs: config.recognizerTimeoutMs,
+  });
   const guarded = createRecognizerBreaker(
-    { identify: (request: { path: string }) => recognizer.identify(request), checkHealth: () => recognizer.checkHealth() },
+    {
+      identify: (request: { path: string }) => recognizer.identify(request),
+      checkHealth: () => recognizer.checkHealth(),
+    },
     config.breaker,
   );
   const metrics = createMetrics('processor');
-  const breakerState = metrics.counter('facetrail_processor_breaker_transitions_total', 'Circuit breaker state changes', ['state']);
+  const breakerState = metrics.counter(
+    'facetrail_processor_breaker_transitions_total',
+    'Circuit breaker state changes',
+    ['state'],
+  );
   const onState = (state: string) => () => {
     breakerState.inc({ state });
     logger.warn({ state }, `recognizer circuit ${state}`);

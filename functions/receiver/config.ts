@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEnv, port, positiveInt, type Env } from '../../lib/config/env.js';
+import { knativePort, parseEnv, port, positiveInt, type Env } from '../../lib/config/env.js';
 import {
   databaseShape,
   imagesRootShape,
@@ -16,7 +16,7 @@ export function loadReceiverConfig(env: Env) {
       ...imagesRootShape,
       ...recognizerAddressShape,
       ...logShape,
-      PORT: port(8080).optional(),
+      PORT: knativePort,
       RECEIVER_PORT: port(8080),
       ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
       MAX_UPLOAD_BYTES: positiveInt(25 * 1024 * 1024),

@@ -4,7 +4,7 @@ import { ImagesRepository } from '../../lib/db/images-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
-import { NsqPublisher } from '../../lib/queue/nsq-publisher.js';
+import { ReconnectingWriter, staticNsqdAddresses } from '../../lib/queue/nsq-writer.js';
 import { createRecognizerClient } from '../../lib/recognizer-client.js';
 import { createReceiverApp } from './app.js';
 import type { ReceiverConfig } from './config.js';
@@ -12,7 +12,11 @@ import type { ReceiverConfig } from './config.js';
 /** Builds the receiver from its configuration: the handler to register, and how to release what it holds. */
 export function createReceiver(config: ReceiverConfig, logger: Logger) {
   const db = connectDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
-  const publisher = new NsqPublisher({ address: config.nsqdTcpAddress, logger });
+  const publisher = new ReconnectingWriter(staticNsqdAddresses([config.nsqdTcpAddress]), logger, {
+    connectTimeoutMs: 3000,
+    publishTimeoutMs: 3000,
+    retries: 2,
+  });
   const recognizer = createRecognizerClient(config.recognizerAddress, {
     deadlineMs: config.recognizerTimeoutMs,
   });

@@ -1,4 +1,11 @@
-import { parseEnv, port, positiveInt, nonNegativeInt, type Env } from '../../lib/config/env.js';
+import {
+  knativePort,
+  parseEnv,
+  port,
+  positiveInt,
+  nonNegativeInt,
+  type Env,
+} from '../../lib/config/env.js';
 import { databaseShape, logShape, queueShape } from '../../lib/config/common.js';
 
 export function loadRedeemerConfig(env: Env) {
@@ -7,7 +14,7 @@ export function loadRedeemerConfig(env: Env) {
       ...databaseShape,
       ...queueShape,
       ...logShape,
-      PORT: port(8080).optional(),
+      PORT: knativePort,
       REDEEMER_PORT: port(8083),
       UNPUBLISHED_AFTER_MS: positiveInt(30_000),
       REPUBLISH_AFTER_MS: positiveInt(15 * 60_000),

@@ -3,14 +3,18 @@ import { connectDatabase } from '../../lib/db/connect.js';
 import { ImagesRepository } from '../../lib/db/images-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
-import { NsqPublisher } from '../../lib/queue/nsq-publisher.js';
+import { ReconnectingWriter, staticNsqdAddresses } from '../../lib/queue/nsq-writer.js';
 import { createRedeemerApp } from './app.js';
 import type { RedeemerConfig } from './config.js';
 import { sweepStrandedImages } from './sweep.js';
 
 export function createRedeemer(config: RedeemerConfig, logger: Logger) {
   const db = connectDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
-  const publisher = new NsqPublisher({ address: config.nsqdTcpAddress, logger });
+  const publisher = new ReconnectingWriter(staticNsqdAddresses([config.nsqdTcpAddress]), logger, {
+    connectTimeoutMs: 3000,
+    publishTimeoutMs: 3000,
+    retries: 2,
+  });
   const deps = {
     images: new ImagesRepository(db),
     publisher,

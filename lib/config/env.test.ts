@@ -1,4 +1,12 @@
-import { parseEnv, port, hostPortList, databaseUrl, booleanFlag, ConfigError } from './env.js';
+import {
+  parseEnv,
+  port,
+  hostPortList,
+  databaseUrl,
+  booleanFlag,
+  ConfigError,
+  knativePort,
+} from './env.js';
 
 describe('parseEnv', () => {
   const shape = {
@@ -40,5 +48,14 @@ describe('parseEnv', () => {
     expect(message).toMatch(/PORT: .*99999/);
     expect(message).toMatch(/LOOKUPDS: expected host:port/);
     expect(message).toMatch(/DATABASE_URL: expected mysql:\/\//);
+  });
+});
+
+describe('knativePort', () => {
+  it('stays undefined when PORT is unset, so the local port variable applies', () => {
+    expect(parseEnv({ PORT: knativePort, LOCAL_PORT: port(8081) }, {})).toEqual({
+      LOCAL_PORT: 8081,
+    });
+    expect(parseEnv({ PORT: knativePort }, { PORT: '9000' })).toEqual({ PORT: 9000 });
   });
 });

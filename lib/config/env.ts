@@ -37,6 +37,9 @@ export function parseEnv<Shape extends z.ZodRawShape>(
 export const port = (fallback: number) =>
   z.coerce.number().int().min(0).max(65535).default(fallback);
 
+/** Knative's PORT: set for the container, or absent (no default, so a local port variable applies). */
+export const knativePort = z.coerce.number().int().min(1).max(65535).optional();
+
 export const positiveInt = (fallback: number) =>
   z.coerce.number().int().positive().default(fallback);
 

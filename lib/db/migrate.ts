@@ -2,12 +2,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
+import { findUp } from '../find-up.js';
 import type { Db } from './connect.js';
 
-export const MIGRATIONS_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../sql',
-);
+export const MIGRATIONS_DIR = findUp('sql', path.dirname(fileURLToPath(import.meta.url)));
 
 export interface Migration {
   version: number;

@@ -6,13 +6,11 @@ export function asHttpFunction(router: Router): HttpFunction {
   return (req, res) =>
     router(req, res, (error?: unknown) => {
       if (res.headersSent) return;
-      res
-        .status(error ? 500 : 404)
-        .json({
-          error: {
-            code: error ? 'INTERNAL' : 'NOT_FOUND',
-            message: error ? 'internal error' : 'not found',
-          },
-        });
+      res.status(error ? 500 : 404).json({
+        error: {
+          code: error ? 'INTERNAL' : 'NOT_FOUND',
+          message: error ? 'internal error' : 'not found',
+        },
+      });
     });
 }

@@ -156,41 +156,53 @@ describe('processor against a real recognizer and MariaDB', () => {
 
   it('answers 503 while the recognizer is down, opens the breaker, and recovers when it is back', async () => {
     await recognizer.stop();
-    const ids = [
-      await submit('unknown.jpg'),
-      await submit('unknown.jpg'),
-      await submit('unknown.jpg'),
-    ];
+    const ids: number[] = [];
+    for (let i = 0; i < 10; i++) ids.push(await submit('unknown.jpg'));
 
     const first = await deliver(ids[0]!, 'unknown.jpg');
     expect(first.status).toBe(503);
     expect(first.retryAfter).toBe('2');
     expect(await images.get(ids[0]!)).toMatchObject({
       status: 'PENDING',
+      attempts: 1,
       error: { code: 'RECOGNIZER_UNAVAILABLE' },
     });
-    expect((await deliver(ids[1]!, 'unknown.jpg')).status).toBe(503);
 
-    // The breaker is open now: the next delivery is refused without even claiming the image.
-    const attemptsBefore = (await images.get(ids[2]!))?.attempts;
-    const refused = await deliver(ids[2]!, 'unknown.jpg');
-    expect(refused.status).toBe(503);
-    expect(refused.body).toMatchObject({ error: { code: 'RECOGNIZER_UNAVAILABLE' } });
-    expect((await images.get(ids[2]!))?.attempts).toBe(attemptsBefore);
+    // Failures pile up until the breaker opens (earlier successes are still in its window);
+    // from then on a delivery is refused without even claiming the image.
+    let refusedUnclaimed: number | undefined;
+    for (const id of ids.slice(1)) {
+      const answer = await deliver(id, 'unknown.jpg');
+      expect(answer.status).toBe(503);
+      expect(answer.body).toMatchObject({ error: { code: 'RECOGNIZER_UNAVAILABLE' } });
+      if ((await images.get(id))?.attempts === 0) {
+        refusedUnclaimed = id;
+        break;
+      }
+    }
+    expect(refusedUnclaimed).toBeDefined();
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /facetrail_processor_breaker_transitions_total\{state="open",component="processor"\} [1-9]/,
+    );
 
     recognizer = await startTheRecognizer();
     // Half-open after BREAKER_RESET_MS: the health probe answers SERVING and work resumes.
     await waitFor(
       'the processor to recover',
       async () => (await deliver(ids[0]!, 'unknown.jpg')).status === 200,
-      { timeoutMs: 30_000, intervalMs: 500 },
+      {
+        timeoutMs: 30_000,
+        intervalMs: 500,
+      },
     );
     for (const id of ids.slice(1)) expect((await deliver(id, 'unknown.jpg')).status).toBe(200);
-    for (const id of ids)
+    for (const id of ids) {
       expect(await images.get(id)).toMatchObject({
         status: 'PROCESSED',
         people: [{ name: 'Hannibal' }],
         error: null,
       });
+    }
   }, 180_000);
 });

@@ -1,12 +1,9 @@
 import { Writer } from 'nsqjs';
 import pRetry from 'p-retry';
-import type { Logger } from '../../lib/logger.js';
+import type { Logger } from '../logger.js';
+import type { Publisher } from './publisher.js';
 
-/** Publishes to NSQ; rejects only once every retry failed. */
-export interface Publisher {
-  publish(topic: string, body: Buffer | string): Promise<void>;
-  close(): Promise<void>;
-}
+export type { Publisher };
 
 /** Where to publish: asked again every time a connection has to be (re)made. */
 export type NsqdAddressSource = () => Promise<string[]>;
@@ -128,7 +125,8 @@ export class ReconnectingWriter implements Publisher {
     };
   }
 
-  async publish(topic: string, body: Buffer | string): Promise<void> {
+  async publish(topic: string, body: Buffer | string | Array<Buffer | string>): Promise<void> {
+    if (Array.isArray(body) && body.length === 0) return;
     await pRetry(() => this.publishOnce(topic, body), {
       retries: this.options.retries,
       minTimeout: this.options.retryMinDelayMs,
@@ -143,7 +141,10 @@ export class ReconnectingWriter implements Publisher {
     });
   }
 
-  private async publishOnce(topic: string, body: Buffer | string): Promise<void> {
+  private async publishOnce(
+    topic: string,
+    body: Buffer | string | Array<Buffer | string>,
+  ): Promise<void> {
     if (this.closed) throw new Error('the NSQ writer is closed');
     const writer = await this.connect();
     try {

@@ -1,7 +1,8 @@
-import { NsqPublisher } from '../../lib/queue/nsq-publisher.js';
+import { createLogger } from '../../lib/logger.js';
+import { ReconnectingWriter, staticNsqdAddresses } from '../../lib/queue/nsq-writer.js';
 import { startNsq, topicStats, type NsqCluster } from '../support/nsq.js';
 
-describe('NsqPublisher against a real nsqd', () => {
+describe('ReconnectingWriter against a real nsqd', () => {
   let nsq: NsqCluster;
   beforeAll(async () => {
     nsq = await startNsq();
@@ -11,11 +12,15 @@ describe('NsqPublisher against a real nsqd', () => {
   });
 
   it('publishes, survives an nsqd restart by reconnecting, and fails clearly while nsqd is down', async () => {
-    const publisher = new NsqPublisher({
-      address: nsq.nsqdTcpAddress,
-      timeoutMs: 1000,
-      retries: 1,
-    });
+    const publisher = new ReconnectingWriter(
+      staticNsqdAddresses([nsq.nsqdTcpAddress]),
+      createLogger('test', 'silent'),
+      {
+        connectTimeoutMs: 1000,
+        publishTimeoutMs: 1000,
+        retries: 1,
+      },
+    );
     try {
       await publisher.publish('pub_test', ['one', 'two']);
       expect((await topicStats(nsq.nsqdHttpAddress, 'pub_test'))?.messageCount).toBe(2);

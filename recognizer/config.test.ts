@@ -1,0 +1,91 @@
+import { ConfigError } from '../lib/config/env.js';
+import { loadRecognizerConfig } from './config.js';
+
+const base = { DATABASE_URL: 'mysql://root@127.0.0.1:3306/facetrail', IMAGES_ROOT: '/srv/images' };
+const load = (env: Record<string, string | undefined>) =>
+  loadRecognizerConfig(env, { cores: 3, cwd: '/repo' });
+
+describe('loadRecognizerConfig', () => {
+  it('applies the defaults', () => {
+    expect(load(base)).toEqual({
+      databaseUrl: 'mysql://root@127.0.0.1:3306/facetrail',
+      imagesRoot: '/srv/images',
+      knownPeopleDir: undefined,
+      host: '0.0.0.0',
+      port: 50051,
+      matchThreshold: 0.6,
+      minDetectionScore: 0.5,
+      inferenceWorkers: 3,
+      inferenceBackend: 'auto',
+      maxImagePixels: 40_000_000,
+      maxImageBytes: 32 * 1024 * 1024,
+      inferenceMaxSide: 2048,
+      inferenceTimeoutMs: 60_000,
+      inferenceQueueLimit: 256,
+      galleryRefreshMs: 5000,
+      shutdownGraceMs: 10_000,
+      logLevel: 'info',
+    });
+  });
+
+  it('parses every variable and resolves relative folders against the working directory', () => {
+    const config = load({
+      ...base,
+      IMAGES_ROOT: '../shared/fixtures',
+      KNOWN_PEOPLE_DIR: 'data/known_people',
+      RECOGNIZER_HOST: '127.0.0.1',
+      RECOGNIZER_PORT: '6000',
+      MATCH_THRESHOLD: '0.55',
+      MIN_DETECTION_SCORE: '0.7',
+      INFERENCE_WORKERS: '1',
+      INFERENCE_BACKEND: 'wasm',
+      MAX_IMAGE_PIXELS: '1000000',
+      GALLERY_REFRESH_MS: '0',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      imagesRoot: '/shared/fixtures',
+      knownPeopleDir: '/repo/data/known_people',
+      host: '127.0.0.1',
+      port: 6000,
+      matchThreshold: 0.55,
+      minDetectionScore: 0.7,
+      inferenceWorkers: 1,
+      inferenceBackend: 'wasm',
+      maxImagePixels: 1_000_000,
+      galleryRefreshMs: 0,
+      logLevel: 'debug',
+    });
+  });
+
+  it('takes PORT when RECOGNIZER_PORT is unset, RECOGNIZER_PORT when both are', () => {
+    expect(load({ ...base, PORT: '8080' }).port).toBe(8080);
+    expect(load({ ...base, PORT: '8080', RECOGNIZER_PORT: '50052' }).port).toBe(50052);
+    expect(load({ ...base, RECOGNIZER_PORT: '' }).port).toBe(50051);
+  });
+
+  it('names every missing or bad variable in one ConfigError', () => {
+    let error: unknown;
+    try {
+      load({
+        DATABASE_URL: 'postgres://db/x',
+        MATCH_THRESHOLD: '2.5',
+        INFERENCE_WORKERS: '0',
+        INFERENCE_BACKEND: 'gpu',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/DATABASE_URL: expected mysql:\/\//);
+    expect(message).toMatch(/IMAGES_ROOT: required/);
+    expect(message).toMatch(/MATCH_THRESHOLD: .*2\.5/);
+    expect(message).toMatch(/INFERENCE_WORKERS: /);
+    expect(message).toMatch(/INFERENCE_BACKEND: expected auto, wasm or tensorflow/);
+  });
+
+  it('requires DATABASE_URL', () => {
+    expect(() => load({ IMAGES_ROOT: '/x' })).toThrow(/DATABASE_URL: required/);
+  });
+});

@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import { AppError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { PeopleRepository } from '../lib/db/people-repo.js';
+import type { Box } from './inference-protocol.js';
+import type { Analysis } from './face-analyzer.js';
+
+export type EnrollmentRepository = Pick<
+  PeopleRepository,
+  'get' | 'findPersonImageByHash' | 'addPersonImage'
+>;
+
+export interface EnrollmentOutcome {
+  personImageId: number;
+  /** The same photo (by content hash) was stored before: nothing new, no inference ran. */
+  alreadyEnrolled: boolean;
+  /** The person the stored photo belongs to (differs from the request if enrolled under someone else). */
+  personId: number;
+  box: Box | undefined;
+  score: number | undefined;
+}
+
+export interface EnrollerDependencies {
+  people: EnrollmentRepository;
+  analyze(bytes: Uint8Array, signal?: AbortSignal): Promise<Analysis>;
+  /** Called after a new descriptor was stored (reload the local gallery). */
+  onEnrolled(): Promise<unknown>;
+  logger: Logger;
+}
+
+export function contentHash(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Stores the descriptor of the one face on a photo of a known person. A photo whose sha256
+ * is already stored is answered from the database without inference (fast restarts of the
+ * folder enrolment, idempotent retries); a photo with no face or several is refused.
+ */
+export class Enroller {
+  constructor(private readonly deps: EnrollerDependencies) {}
+
+  async enroll(
+    input: { personId: number; bytes: Uint8Array; imageName: string },
+    signal?: AbortSignal,
+  ): Promise<EnrollmentOutcome> {
+    const person = await this.deps.people.get(input.personId);
+    if (!person)
+      throw new AppError(
+        'NOT_FOUND',
+        `no person with id ${input.personId}; create the person first`,
+      );
+    const hash = contentHash(input.bytes);
+    const existing = await this.deps.people.findPersonImageByHash(hash);
+    if (existing) {
+      if (existing.personId !== input.personId) {
+        this.deps.logger.warn(
+          { personId: input.personId, enrolledFor: existing.personId, imageName: input.imageName },
+          'this photo is already enrolled for another person; nothing stored',
+        );
+      }
+      return {
+        personImageId: existing.id,
+        alreadyEnrolled: true,
+        personId: existing.personId,
+        box: undefined,
+        score: undefined,
+      };
+    }
+    const analysis = await this.deps.analyze(input.bytes, signal);
+    if (analysis.faces.length === 0) {
+      throw new AppError(
+        'NO_FACE',
+        `no face was found on "${input.imageName}"; enrol a photo showing the face of ${person.name}`,
+      );
+    }
+    if (analysis.faces.length > 1) {
+      throw new AppError(
+        'MULTIPLE_FACES',
+        `"${input.imageName}" shows ${analysis.faces.length} faces; enrol a photo of ${person.name} alone`,
+        { faces: analysis.faces.length },
+      );
+    }
+    const face = analysis.faces[0]!;
+    const stored = await this.deps.people.addPersonImage({
+      personId: input.personId,
+      imageName: input.imageName,
+      contentHash: hash,
+      descriptor: face.descriptor,
+    });
+    if (!stored.alreadyEnrolled) await this.deps.onEnrolled();
+    this.deps.logger.info(
+      {
+        personId: input.personId,
+        personName: person.name,
+        imageName: input.imageName,
+        personImageId: stored.id,
+        score: face.score,
+      },
+      stored.alreadyEnrolled ? 'photo was enrolled concurrently' : 'photo enrolled',
+    );
+    return {
+      personImageId: stored.id,
+      alreadyEnrolled: stored.alreadyEnrolled,
+      personId: input.personId,
+      box: face.box,
+      score: face.score,
+    };
+  }
+}

@@ -1,0 +1,126 @@
+import { decodeImage, type DecodeOptions } from './decode.js';
+import {
+  InferenceError,
+  type Box,
+  type DetectedFace,
+  type RawImage,
+} from './inference-protocol.js';
+
+export interface AnalyzedFace {
+  /** In pixels of the upright original image (integers, clipped to it). */
+  box: Box;
+  score: number;
+  descriptor: Float32Array;
+}
+
+export interface Analysis {
+  faces: AnalyzedFace[];
+  /** The upright original image's size. */
+  width: number;
+  height: number;
+}
+
+export interface Detector {
+  detect(image: RawImage, signal?: AbortSignal): Promise<DetectedFace[]>;
+}
+
+export interface FaceAnalyzerOptions extends DecodeOptions {
+  /** Images decoded and not yet finished at once (bounds the memory of decoded pixels). */
+  concurrency: number;
+  /** Calls allowed to wait for one of those places; beyond, InferenceError `busy`. */
+  queueLimit: number;
+}
+
+/** Scales a box from the analysed (possibly shrunk) image back to the original, clipped. */
+export function scaleBox(
+  box: Box,
+  from: { width: number; height: number },
+  to: { width: number; height: number },
+): Box {
+  const sx = to.width / from.width;
+  const sy = to.height / from.height;
+  const left = Math.min(Math.max(Math.round(box.x * sx), 0), to.width);
+  const top = Math.min(Math.max(Math.round(box.y * sy), 0), to.height);
+  const right = Math.min(Math.max(Math.round((box.x + box.width) * sx), 0), to.width);
+  const bottom = Math.min(Math.max(Math.round((box.y + box.height) * sy), 0), to.height);
+  return { x: left, y: top, width: right - left, height: bottom - top };
+}
+
+/**
+ * Bytes in, faces out: decode and bound the image (sharp, main thread), detect and describe
+ * the faces (a worker), and report boxes in the original image's coordinates. A small
+ * semaphore keeps at most `concurrency` decoded images alive; other calls wait holding only
+ * their encoded bytes, and past `queueLimit` waiting calls are refused (retryable).
+ */
+export class FaceAnalyzer {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  private analyses = 0;
+
+  constructor(
+    private readonly detector: Detector,
+    private readonly options: FaceAnalyzerOptions,
+  ) {}
+
+  /** Images analysed (or attempted) since start: what Describe reports as inferences. */
+  get count(): number {
+    return this.analyses;
+  }
+
+  async analyze(bytes: Uint8Array, signal?: AbortSignal): Promise<Analysis> {
+    await this.acquire(signal);
+    try {
+      this.analyses += 1;
+      const image = await decodeImage(bytes, this.options);
+      const faces = await this.detector.detect(image, signal);
+      const to = { width: image.originalWidth, height: image.originalHeight };
+      return {
+        faces: faces.map((face) => ({
+          box: scaleBox(face.box, image, to),
+          score: face.score,
+          descriptor: face.descriptor,
+        })),
+        width: image.originalWidth,
+        height: image.originalHeight,
+      };
+    } finally {
+      this.release();
+    }
+  }
+
+  private acquire(signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted)
+      return Promise.reject(new InferenceError('cancelled', 'the call was cancelled'));
+    if (this.active < this.options.concurrency) {
+      this.active += 1;
+      return Promise.resolve();
+    }
+    if (this.waiting.length >= this.options.queueLimit) {
+      return Promise.reject(
+        new InferenceError(
+          'busy',
+          `${this.waiting.length} images are already waiting; retry later`,
+        ),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        const position = this.waiting.indexOf(grant);
+        if (position >= 0) this.waiting.splice(position, 1);
+        reject(new InferenceError('cancelled', 'the call was cancelled'));
+      };
+      const grant = () => {
+        signal?.removeEventListener('abort', onAbort);
+        this.active += 1;
+        resolve();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(grant);
+    });
+  }
+
+  private release(): void {
+    this.active -= 1;
+    this.waiting.shift()?.();
+  }
+}

@@ -1,0 +1,109 @@
+import { createLogger } from '../lib/logger.js';
+import { InferencePool, type InferencePoolOptions } from './inference-pool.js';
+import { InferenceError } from './inference-protocol.js';
+
+const FAKE_WORKER = new URL('./testing/fake-inference-worker.mjs', import.meta.url);
+const logger = createLogger('test', 'silent');
+
+/** width selects the fake worker's behaviour: 1 crash, 2 hang, 3 throw, else one face. */
+const image = (width: number, firstPixel = 255) => ({
+  data: Uint8Array.from({ length: width * 2 * 3 }, (_, i) => (i === 0 ? firstPixel : 0)),
+  width,
+  height: 2,
+});
+
+describe('InferencePool', () => {
+  const pools: InferencePool[] = [];
+  const createPool = (options: Partial<InferencePoolOptions> = {}) => {
+    const pool = new InferencePool({
+      size: 2,
+      backend: 'wasm',
+      minDetectionScore: 0.5,
+      jobTimeoutMs: 5000,
+      logger,
+      workerUrl: FAKE_WORKER,
+      restartDelayMs: 10,
+      ...options,
+    });
+    pools.push(pool);
+    return pool;
+  };
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((pool) => pool.close()));
+  });
+
+  it('is ready once every worker reported ready, and answers queued jobs in parallel', async () => {
+    const pool = createPool();
+    const info = await pool.ready;
+    expect(info.backend).toMatch(/^fake-/);
+    expect(pool.stats()).toMatchObject({ workers: 2, idle: 2 });
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => pool.detect(image(10 + i, 51))),
+    );
+    expect(results.map((faces) => faces.length)).toEqual([1, 1, 1, 1, 1]);
+    expect(results[0]![0]).toMatchObject({ box: { x: 1, y: 2, width: 5, height: 1 }, score: 0.2 });
+    expect(Object.prototype.toString.call(results[0]![0]!.descriptor)).toBe(
+      '[object Float32Array]',
+    );
+    // Both workers took part.
+    expect(new Set(results.map((faces) => faces[0]!.descriptor[0])).size).toBe(2);
+    expect(pool.stats()).toMatchObject({ started: 5, completed: 5, failed: 0, queued: 0 });
+  });
+
+  it('fails the in-flight job of a crashed worker retryably and restarts the worker', async () => {
+    const pool = createPool({ size: 1 });
+    await pool.ready;
+    const crash = pool.detect(image(1));
+    const queued = pool.detect(image(20));
+    const error = await crash.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InferenceError);
+    expect(error).toMatchObject({ kind: 'crashed', retryable: true });
+    // The job that waited behind it runs on the restarted worker.
+    await expect(queued).resolves.toHaveLength(1);
+    expect(pool.stats()).toMatchObject({ restarts: 1, failed: 1, completed: 1 });
+  });
+
+  it('restarts a worker that hangs past the job timeout', async () => {
+    const pool = createPool({ size: 1, jobTimeoutMs: 200 });
+    await pool.ready;
+    await expect(pool.detect(image(2))).rejects.toMatchObject({ kind: 'timeout', retryable: true });
+    await expect(pool.detect(image(20))).resolves.toHaveLength(1);
+    expect(pool.stats().restarts).toBe(1);
+  });
+
+  it('reports an error thrown inside the worker as a permanent failure without restarting', async () => {
+    const pool = createPool({ size: 1 });
+    await pool.ready;
+    await expect(pool.detect(image(3))).rejects.toMatchObject({ kind: 'failed', retryable: false });
+    await expect(pool.detect(image(20))).resolves.toHaveLength(1);
+    expect(pool.stats().restarts).toBe(0);
+  });
+
+  it('drops a queued job whose caller gave up', async () => {
+    const pool = createPool({ size: 1 });
+    await pool.ready;
+    const first = pool.detect(image(20));
+    const controller = new AbortController();
+    const second = pool.detect(image(21), controller.signal);
+    controller.abort();
+    await expect(second).rejects.toMatchObject({ kind: 'cancelled' });
+    await expect(first).resolves.toHaveLength(1);
+    expect(pool.stats().started).toBe(1);
+  });
+
+  it('rejects queued and new jobs once closed', async () => {
+    const pool = createPool({ size: 1 });
+    await pool.ready;
+    const running = pool.detect(image(2)).catch((error: unknown) => error);
+    const queued = pool.detect(image(20)).catch((error: unknown) => error);
+    await pool.close();
+    expect(await running).toMatchObject({ kind: 'closed' });
+    expect(await queued).toMatchObject({ kind: 'closed' });
+    await expect(pool.detect(image(20))).rejects.toMatchObject({ kind: 'closed' });
+  });
+
+  it('rejects ready when a worker cannot start', async () => {
+    const pool = createPool({ backend: 'tensorflow' });
+    await expect(pool.ready).rejects.toThrow(/failed to start: fake: no tfjs-node here/);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * Messages between the inference pool (main thread) and its workers, and the pool's error.
+ * Images cross the thread boundary already decoded: RGB, 8 bits per channel, row-major.
+ */
+import type { InferenceBackendPreference } from './config.js';
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** A decoded image ready for the detector. */
+export interface RawImage {
+  /** width * height * 3 bytes, RGB. */
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export interface DetectedFace {
+  /** In the coordinates of the image the worker received. */
+  box: Box;
+  score: number;
+  /** 128 values. */
+  descriptor: Float32Array;
+}
+
+/** Given to every worker as workerData. */
+export interface WorkerInit {
+  backend: InferenceBackendPreference;
+  minDetectionScore: number;
+}
+
+export type ToWorker = { type: 'detect'; id: number; image: RawImage };
+
+export type FromWorker =
+  | { type: 'ready'; backend: string; loadMs: number; warmupMs: number; notes: string[] }
+  | { type: 'result'; id: number; faces: DetectedFace[] }
+  | { type: 'error'; id: number; message: string }
+  /** The worker could not start (models, backend); it exits after sending this. */
+  | { type: 'fatal'; message: string };
+
+export type InferenceErrorKind =
+  /** The worker died (or was restarted) while working on this image. */
+  | 'crashed'
+  /** The worker took longer than INFERENCE_TIMEOUT_MS; it was restarted. */
+  | 'timeout'
+  /** Too many calls are waiting for a worker. */
+  | 'busy'
+  /** The pool is shutting down. */
+  | 'closed'
+  /** The caller gave up (gRPC call cancelled). */
+  | 'cancelled'
+  /** The worker threw while processing the image. */
+  | 'failed';
+
+/** Failures of the inference machinery (not of the image): all but `failed` are transient. */
+export class InferenceError extends Error {
+  override name = 'InferenceError';
+
+  constructor(
+    readonly kind: InferenceErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  get retryable(): boolean {
+    return this.kind !== 'failed';
+  }
+}

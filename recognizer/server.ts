@@ -1,0 +1,188 @@
+import { stat } from 'node:fs/promises';
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { connectDatabase, type Db } from '../lib/db/connect.js';
+import { PeopleRepository } from '../lib/db/people-repo.js';
+import type { Logger } from '../lib/logger.js';
+import { RECOGNIZER_SERVICE, recognizerServiceDefinition } from '../lib/recognizer-client.js';
+import type { RecognizerConfig } from './config.js';
+import { enrollFolder } from './enroll-folder.js';
+import { Enroller } from './enroller.js';
+import { FaceAnalyzer } from './face-analyzer.js';
+import { GalleryStore } from './gallery-store.js';
+import { readImageFile } from './image-source.js';
+import { InferencePool } from './inference-pool.js';
+import { createRecognizerService, type ServiceState } from './service.js';
+
+/** Health service names kept in step: "" (the whole server, what Kubernetes probes) and the Recognizer. */
+export const HEALTH_SERVICES = ['', RECOGNIZER_SERVICE] as const;
+
+function listenAddress(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * The recognizer process: gRPC server (Recognizer + grpc.health.v1.Health), inference pool,
+ * gallery kept in sync with the database, and the known-people folder enrolled at start.
+ *
+ * The port is bound first so that health checks answer NOT_SERVING during the warm-up;
+ * it turns SERVING only once every worker has loaded and warmed its models, the gallery is
+ * loaded and KNOWN_PEOPLE_DIR is enrolled. stop() reverses it: NOT_SERVING, let in-flight
+ * calls finish (up to SHUTDOWN_GRACE_MS), then stop the workers and the database pool.
+ */
+export class RecognizerServer {
+  private readonly state: ServiceState = {
+    ready: false,
+    backend: 'starting',
+    folderEnrollment: { photos: 0, enrolled: 0, alreadyEnrolled: 0, refused: 0, failed: 0 },
+  };
+  private readonly health = new HealthImplementation(
+    Object.fromEntries(HEALTH_SERVICES.map((name) => [name, 'NOT_SERVING'])),
+  );
+  private server: grpc.Server | undefined;
+  private db: Db | undefined;
+  private pool: InferencePool | undefined;
+  private gallery: GalleryStore | undefined;
+  private stopping: Promise<void> | undefined;
+  private boundPort = 0;
+
+  constructor(
+    private readonly config: RecognizerConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The bound port (useful with RECOGNIZER_PORT=0). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get ready(): boolean {
+    return this.state.ready;
+  }
+
+  async start(): Promise<void> {
+    const started = performance.now();
+    const { config, logger } = this;
+    const root = await stat(config.imagesRoot).catch(() => undefined);
+    if (!root?.isDirectory())
+      throw new Error(`IMAGES_ROOT ${config.imagesRoot} is not a directory`);
+
+    this.db = connectDatabase({ url: config.databaseUrl, poolSize: 4 });
+    const people = new PeopleRepository(this.db);
+    const gallery = new GalleryStore(people, { refreshMs: config.galleryRefreshMs, logger });
+    this.gallery = gallery;
+    const pool = new InferencePool({
+      size: config.inferenceWorkers,
+      backend: config.inferenceBackend,
+      minDetectionScore: config.minDetectionScore,
+      jobTimeoutMs: config.inferenceTimeoutMs,
+      logger,
+    });
+    this.pool = pool;
+    const analyzer = new FaceAnalyzer(pool, {
+      maxPixels: config.maxImagePixels,
+      maxSide: config.inferenceMaxSide,
+      concurrency: config.inferenceWorkers * 2,
+      queueLimit: config.inferenceQueueLimit,
+    });
+    const analyze = (bytes: Uint8Array, signal?: AbortSignal) => analyzer.analyze(bytes, signal);
+    const enroller = new Enroller({ people, analyze, onEnrolled: () => gallery.reload(), logger });
+
+    const server = new grpc.Server({
+      // Images by bytes: room for MAX_IMAGE_BYTES plus the envelope.
+      'grpc.max_receive_message_length': config.maxImageBytes + 64 * 1024,
+    });
+    server.addService(
+      recognizerServiceDefinition(),
+      createRecognizerService({
+        state: this.state,
+        imagesRoot: config.imagesRoot,
+        maxImageBytes: config.maxImageBytes,
+        matchThreshold: config.matchThreshold,
+        minDetectionScore: config.minDetectionScore,
+        workers: config.inferenceWorkers,
+        analyze,
+        inferences: () => analyzer.count,
+        gallery: () => gallery.gallery,
+        reloadGallery: () => gallery.reload(),
+        enroller,
+        logger,
+      }),
+    );
+    this.health.addToServer(server);
+    this.server = server;
+    this.boundPort = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(
+        listenAddress(config.host, config.port),
+        grpc.ServerCredentials.createInsecure(),
+        (error, port) => (error ? reject(error) : resolve(port)),
+      ),
+    );
+    logger.info({ host: config.host, port: this.boundPort }, 'listening (NOT_SERVING until warm)');
+
+    const [info] = await Promise.all([pool.ready, gallery.reload()]);
+    this.state.backend = info.backend;
+    logger.info(
+      {
+        backend: info.backend,
+        workers: config.inferenceWorkers,
+        loadMs: info.loadMs,
+        warmupMs: info.warmupMs,
+      },
+      'inference pool warm',
+    );
+    if (config.knownPeopleDir && !this.stopping) {
+      this.state.folderEnrollment = await enrollFolder(config.knownPeopleDir, {
+        findOrCreatePerson: (name) => people.findOrCreate(name),
+        readPhoto: (file) => readImageFile(file, config.maxImageBytes),
+        enroll: (input) => enroller.enroll(input),
+        logger,
+        concurrency: config.inferenceWorkers,
+      });
+    }
+    if (this.stopping) return;
+    gallery.start();
+    this.state.ready = true;
+    for (const name of HEALTH_SERVICES) this.health.setStatus(name, 'SERVING');
+    logger.info(
+      {
+        port: this.boundPort,
+        startupMs: Math.round(performance.now() - started),
+        gallery: { descriptors: gallery.gallery.size, people: gallery.gallery.people },
+        matchThreshold: config.matchThreshold,
+      },
+      'SERVING',
+    );
+  }
+
+  /** Graceful stop; safe to call more than once and during start(). */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.state.ready = false;
+    for (const name of HEALTH_SERVICES) this.health.setStatus(name, 'NOT_SERVING');
+    this.gallery?.stop();
+    const server = this.server;
+    if (server) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.logger.warn(
+            { graceMs: this.config.shutdownGraceMs },
+            'calls still running after the grace period; cutting them off',
+          );
+          server.forceShutdown();
+          resolve();
+        }, this.config.shutdownGraceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    await this.pool?.close();
+    await this.db?.destroy();
+  }
+}

@@ -1,0 +1,186 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../lib/logger.js';
+import type { FolderEnrollmentSummary } from '../lib/recognizer-client.js';
+import type { Enroller } from './enroller.js';
+import { contentHash } from './enroller.js';
+import type { Analysis } from './face-analyzer.js';
+import type { Gallery, Neighbour } from './gallery.js';
+import { mapError, RpcFault, toServiceError } from './grpc-errors.js';
+import { loadImageSource, type ImageSourceMessage } from './image-source.js';
+
+export const DETECTOR_DESCRIPTION =
+  'ssd_mobilenet_v1 + face_landmark_68 + face_recognition (128-d ResNet) via @vladmandic/face-api';
+
+export interface ServiceState {
+  /** True once models are warm and the folder is enrolled (health SERVING). */
+  ready: boolean;
+  backend: string;
+  folderEnrollment: FolderEnrollmentSummary;
+}
+
+export interface RecognizerServiceDependencies {
+  state: ServiceState;
+  imagesRoot: string;
+  maxImageBytes: number;
+  matchThreshold: number;
+  minDetectionScore: number;
+  workers: number;
+  analyze(bytes: Uint8Array, signal?: AbortSignal): Promise<Analysis>;
+  inferences(): number;
+  gallery(): Gallery;
+  reloadGallery(): Promise<Gallery>;
+  enroller: Pick<Enroller, 'enroll'>;
+  logger: Logger;
+}
+
+interface WireMatch {
+  personId: number;
+  personName: string;
+  distance: number;
+}
+
+const toWire = (neighbour: Neighbour | undefined): WireMatch | null =>
+  neighbour
+    ? {
+        personId: neighbour.personId,
+        personName: neighbour.personName,
+        distance: neighbour.distance,
+      }
+    : null;
+
+type Handler<Request> = (request: Request, signal: AbortSignal) => Promise<unknown>;
+
+/**
+ * Wraps an async handler as a grpc-js unary handler: cancellation reaches the handler as an
+ * AbortSignal, every failure becomes a status plus the `error-code` trailer, and every call
+ * is logged with its outcome and duration.
+ */
+function unary<Request>(
+  method: string,
+  logger: Logger,
+  handler: Handler<Request>,
+): grpc.handleUnaryCall<Request, unknown> {
+  return (call, callback) => {
+    const started = performance.now();
+    const controller = new AbortController();
+    call.on('cancelled', () => controller.abort());
+    handler(call.request, controller.signal).then(
+      (response) => {
+        logger.debug({ method, ms: Math.round(performance.now() - started) }, 'call answered');
+        callback(null, response);
+      },
+      (error: unknown) => {
+        const mapped = mapError(error);
+        const fields = {
+          method,
+          ms: Math.round(performance.now() - started),
+          code: mapped.errorCode,
+          status: grpc.status[mapped.status],
+        };
+        if (mapped.unexpected) logger.error({ ...fields, err: error }, mapped.message);
+        else logger.info(fields, mapped.message);
+        callback(toServiceError(mapped));
+      },
+    );
+  };
+}
+
+/** The Recognizer service's handlers (Identify, Enroll, RefreshGallery, Describe). */
+export function createRecognizerService(
+  deps: RecognizerServiceDependencies,
+): grpc.UntypedServiceImplementation {
+  const { logger } = deps;
+  const requireReady = () => {
+    if (!deps.state.ready) {
+      throw new RpcFault(
+        grpc.status.UNAVAILABLE,
+        'RECOGNIZER_UNAVAILABLE',
+        'the recognizer is starting (models warming up or known people being enrolled); retry shortly',
+      );
+    }
+  };
+  const sourceOptions = { imagesRoot: deps.imagesRoot, maxBytes: deps.maxImageBytes };
+
+  return {
+    Identify: unary<{ image?: ImageSourceMessage | null }>(
+      'Identify',
+      logger,
+      async (request, signal) => {
+        requireReady();
+        const image = await loadImageSource(request.image, sourceOptions);
+        const analysis = await deps.analyze(image.bytes, signal);
+        const gallery = deps.gallery();
+        const faces = analysis.faces.map((face) => {
+          const { nearest, match } = gallery.identify(face.descriptor, deps.matchThreshold);
+          return {
+            box: face.box,
+            score: face.score,
+            match: toWire(match),
+            nearest: toWire(nearest),
+          };
+        });
+        logger.debug(
+          {
+            path: image.relativePath,
+            faces: faces.length,
+            matched: faces.filter((face) => face.match).map((face) => face.match?.personName),
+          },
+          'identified',
+        );
+        return { faces, imageWidth: analysis.width, imageHeight: analysis.height };
+      },
+    ),
+
+    Enroll: unary<{ personId?: number; image?: ImageSourceMessage | null; imageName?: string }>(
+      'Enroll',
+      logger,
+      async (request, signal) => {
+        requireReady();
+        const personId = Number(request.personId ?? 0);
+        if (!Number.isSafeInteger(personId) || personId <= 0) {
+          throw new RpcFault(
+            grpc.status.INVALID_ARGUMENT,
+            'INVALID_REQUEST',
+            'person_id must be a positive person id',
+          );
+        }
+        const image = await loadImageSource(request.image, sourceOptions);
+        const imageName =
+          request.imageName?.trim() ||
+          image.relativePath ||
+          `upload-${contentHash(image.bytes).slice(0, 12)}`;
+        const outcome = await deps.enroller.enroll(
+          { personId, bytes: image.bytes, imageName },
+          signal,
+        );
+        return {
+          personImageId: outcome.personImageId,
+          alreadyEnrolled: outcome.alreadyEnrolled,
+          box: outcome.box ?? null,
+          score: outcome.score ?? 0,
+        };
+      },
+    ),
+
+    RefreshGallery: unary<object>('RefreshGallery', logger, async () => {
+      const gallery = await deps.reloadGallery();
+      return { descriptors: gallery.size, people: gallery.people };
+    }),
+
+    Describe: unary<object>('Describe', logger, async () => {
+      const gallery = deps.gallery();
+      return {
+        backend: deps.state.backend,
+        detector: DETECTOR_DESCRIPTION,
+        matchThreshold: deps.matchThreshold,
+        workers: deps.workers,
+        galleryDescriptors: gallery.size,
+        galleryPeople: gallery.people,
+        inferences: deps.inferences(),
+        folderEnrollment: deps.state.folderEnrollment,
+        minDetectionScore: deps.minDetectionScore,
+        ready: deps.state.ready,
+      };
+    }),
+  };
+}
