@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { LevelWithSilent } from 'pino';
+import { resolveDatabaseUrl, resolveImagesRoot } from '../lib/config/common.js';
 import {
   databaseUrl,
   logLevel,
@@ -54,8 +55,9 @@ const fraction = (fallback: number, min: number, max: number) =>
   z.coerce.number().min(min).max(max).default(fallback);
 
 const shape = (cores: number) => ({
-  DATABASE_URL: required('mysql://user:password@host:port/database').pipe(databaseUrl.unwrap()),
-  IMAGES_ROOT: required('the folder submitted image paths are relative to'),
+  DATABASE_URL: databaseUrl,
+  DATA_DIR: z.string().default('./data'),
+  IMAGES_ROOT: z.string().optional(),
   KNOWN_PEOPLE_DIR: z.string().optional(),
   RECOGNIZER_HOST: z.string().default('0.0.0.0'),
   RECOGNIZER_PORT: optionalPort,
@@ -87,8 +89,8 @@ export function loadRecognizerConfig(
 ): RecognizerConfig {
   const parsed = parseEnv(shape(cores), env);
   return {
-    databaseUrl: parsed.DATABASE_URL,
-    imagesRoot: path.resolve(cwd, parsed.IMAGES_ROOT),
+    databaseUrl: resolveDatabaseUrl(parsed, cwd),
+    imagesRoot: resolveImagesRoot(parsed, cwd),
     knownPeopleDir:
       parsed.KNOWN_PEOPLE_DIR === undefined
         ? undefined

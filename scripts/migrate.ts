@@ -2,11 +2,13 @@
 import { connectDatabase } from '../lib/db/connect.js';
 import { migrate } from '../lib/db/migrate.js';
 import { parseEnv, type Env } from '../lib/config/env.js';
-import { databaseShape } from '../lib/config/common.js';
+import { databaseShape, resolveDatabaseUrl } from '../lib/config/common.js';
 
 export async function runMigrations(env: Env): Promise<string[]> {
-  const { DATABASE_URL } = parseEnv(databaseShape, env);
-  const db = connectDatabase({ url: DATABASE_URL as string, poolSize: 1 });
+  const db = connectDatabase({
+    url: resolveDatabaseUrl(parseEnv(databaseShape, env)),
+    poolSize: 1,
+  });
   try {
     return await migrate(db);
   } finally {

@@ -3,17 +3,20 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { resolveDatabaseUrl } from '../lib/config/common.js';
 import {
   ConfigError,
+  databaseUrl,
   hostPort,
   hostPortList,
+  nonNegativeInt,
   parseEnv,
   port,
+  positiveInt,
   type Env,
 } from '../lib/config/env.js';
-import { databaseUrl } from '../lib/config/env.js';
 
-/** What `npm start` needs to run every component on this machine. */
+/** What `facetrail start` needs: everything has a default, so a fresh clone just runs. */
 export function loadStartConfig(env: Env, cwd = process.cwd()) {
   const parsed = parseEnv(
     {
@@ -24,31 +27,33 @@ export function loadStartConfig(env: Env, cwd = process.cwd()) {
       IMAGES_ROOT: z.string().optional(),
       KNOWN_PEOPLE_DIR: z.string().optional(),
       ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+      HOST: z.string().default('127.0.0.1'),
       RECEIVER_PORT: port(8080),
       FRONTEND_PORT: port(8081),
       PROCESSOR_PORT: port(8082),
       REDEEMER_PORT: port(8083),
       ADAPTER_PORT: port(8084),
       RECOGNIZER_PORT: port(50051),
+      REDEEM_INTERVAL_MS: nonNegativeInt(10_000),
+      MAX_ATTEMPTS: positiveInt(10),
+      MAX_IN_FLIGHT: positiveInt(4),
     },
     env,
   );
-  const missing = [
-    parsed.DATABASE_URL ? undefined : 'DATABASE_URL=mysql://user:password@host:3306/facetrail',
-    parsed.NSQD_TCP_ADDRESS ? undefined : 'NSQD_TCP_ADDRESS=127.0.0.1:4150',
-    parsed.NSQLOOKUPD_HTTP_ADDRESSES ? undefined : 'NSQLOOKUPD_HTTP_ADDRESSES=127.0.0.1:4161',
-  ].filter(Boolean);
-  if (missing.length > 0) {
+  if (Boolean(parsed.NSQD_TCP_ADDRESS) !== Boolean(parsed.NSQLOOKUPD_HTTP_ADDRESSES)) {
     throw new ConfigError(
-      `npm start runs facetrail on MySQL and NSQ for now; set:\n  ${missing.join('\n  ')}\n` +
-        '(scripts/install-nsq.sh builds nsqd and nsqlookupd into tools/bin; the embedded defaults come with standalone mode)',
+      'invalid configuration:\n  NSQD_TCP_ADDRESS and NSQLOOKUPD_HTTP_ADDRESSES: set both (run on NSQ) or neither (embedded queue)',
     );
   }
   const dataDir = path.resolve(cwd, parsed.DATA_DIR);
   return {
-    databaseUrl: parsed.DATABASE_URL as string,
-    nsqdTcpAddress: parsed.NSQD_TCP_ADDRESS as string,
-    lookupdHttpAddresses: parsed.NSQLOOKUPD_HTTP_ADDRESSES as string[],
+    databaseUrl: resolveDatabaseUrl({ DATABASE_URL: parsed.DATABASE_URL, DATA_DIR: dataDir }),
+    nsq: parsed.NSQD_TCP_ADDRESS
+      ? {
+          nsqdTcpAddress: parsed.NSQD_TCP_ADDRESS,
+          lookupdHttpAddresses: parsed.NSQLOOKUPD_HTTP_ADDRESSES ?? [],
+        }
+      : undefined,
     dataDir,
     imagesRoot: path.resolve(cwd, parsed.IMAGES_ROOT ?? path.join(dataDir, 'images')),
     knownPeopleDir: path.resolve(
@@ -56,6 +61,7 @@ export function loadStartConfig(env: Env, cwd = process.cwd()) {
       parsed.KNOWN_PEOPLE_DIR ?? path.join(dataDir, 'known_people'),
     ),
     adminToken: parsed.ADMIN_TOKEN,
+    host: parsed.HOST,
     ports: {
       receiver: parsed.RECEIVER_PORT,
       frontend: parsed.FRONTEND_PORT,
@@ -64,6 +70,9 @@ export function loadStartConfig(env: Env, cwd = process.cwd()) {
       adapter: parsed.ADAPTER_PORT,
       recognizer: parsed.RECOGNIZER_PORT,
     },
+    redeemIntervalMs: parsed.REDEEM_INTERVAL_MS,
+    maxAttempts: parsed.MAX_ATTEMPTS,
+    maxInFlight: parsed.MAX_IN_FLIGHT,
   };
 }
 

@@ -1,143 +1,237 @@
-// `npm start`: every facetrail component on this machine, wired as on Knative.
+// `npm start` / `facetrail start`: every facetrail component in this one process, wired as on
+// Knative (each function on its own port, events POSTed to the processor's URL), on SQLite and
+// an embedded queue unless DATABASE_URL and the NSQ addresses say otherwise.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../lib/config/env.js';
-import { createRecognizerClient } from '../lib/recognizer-client.js';
+import { http } from '@google-cloud/functions-framework';
+import { loadAdapterConfig } from '../adapters/nsq-cloudevents/config.js';
+import { startAdapter } from '../adapters/nsq-cloudevents/adapter.js';
+import { startEmbeddedDelivery } from '../adapters/nsq-cloudevents/embedded.js';
+import { loadFrontendConfig } from '../functions/frontend/config.js';
+import { createFrontend } from '../functions/frontend/wiring.js';
+import { loadProcessorConfig } from '../functions/processor/config.js';
+import { createProcessor } from '../functions/processor/wiring.js';
+import { loadReceiverConfig } from '../functions/receiver/config.js';
+import { createReceiver } from '../functions/receiver/wiring.js';
+import { loadRedeemerConfig } from '../functions/redeemer/config.js';
+import { createRedeemer } from '../functions/redeemer/wiring.js';
+import { ConfigError, type Env } from '../lib/config/env.js';
+import { connectDatabase } from '../lib/db/connect.js';
+import { ImagesRepository } from '../lib/db/images-repo.js';
+import { migrate } from '../lib/db/migrate.js';
+import { asHttpFunction } from '../lib/http/as-http-function.js';
+import { serveFunction, type RunningFunctionServer } from '../lib/http/function-server.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { MemoryQueue } from '../lib/queue/memory-queue.js';
+import { loadRecognizerConfig } from '../recognizer/config.js';
+import { RecognizerServer } from '../recognizer/server.js';
 import { adminTokenFor, loadStartConfig, type StartConfig } from './start-config.js';
-import { runMigrations } from './migrate.js';
-import { Supervisor, type ComponentSpec } from './supervisor.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const entry = (relative: string) => path.join(root, relative);
+export interface RunningFacetrail {
+  urls: { receiver: string; frontend: string; processor: string; redeemer: string };
+  adminToken: string;
+  /** Resolves once the recognizer answers SERVING. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
 
-function components(config: StartConfig, adminToken: string): ComponentSpec[] {
-  const shared = { DATABASE_URL: config.databaseUrl, IMAGES_ROOT: config.imagesRoot };
-  const recognizerAddress = `127.0.0.1:${config.ports.recognizer}`;
-  return [
-    {
-      name: 'recognizer',
-      entry: entry('recognizer/main.ts'),
-      env: {
-        ...shared,
-        KNOWN_PEOPLE_DIR: config.knownPeopleDir,
-        RECOGNIZER_PORT: String(config.ports.recognizer),
-        RECOGNIZER_HOST: '127.0.0.1',
-      },
-    },
-    {
-      name: 'processor',
-      entry: entry('functions/processor/main.ts'),
-      env: {
-        ...shared,
-        RECOGNIZER_ADDRESS: recognizerAddress,
-        PROCESSOR_PORT: String(config.ports.processor),
-      },
-    },
-    {
-      name: 'adapter',
-      entry: entry('adapters/nsq-cloudevents/main.ts'),
-      env: {
-        // Knative's ContainerSource contract: the sink is the processor.
-        K_SINK: `http://127.0.0.1:${config.ports.processor}`,
-        NSQLOOKUPD_HTTP_ADDRESSES: config.lookupdHttpAddresses.join(','),
-        NSQD_TCP_ADDRESS: config.nsqdTcpAddress,
-        HEALTH_PORT: String(config.ports.adapter),
-        // A fresh local nsqd has no topic until the first photo: look it up often.
-        NSQ_LOOKUPD_POLL_INTERVAL_SECONDS: process.env.NSQ_LOOKUPD_POLL_INTERVAL_SECONDS ?? '2',
-      },
-    },
+const TOPIC = 'images';
+
+/** Starts every component; `env` is the environment each component reads its settings from. */
+export async function startFacetrail(
+  env: Env,
+  log: (line: string) => void,
+): Promise<RunningFacetrail> {
+  const config = loadStartConfig(env);
+  const logLevel = (env.LOG_LEVEL as 'info' | undefined) ?? 'info';
+  const logger = (component: string): Logger => createLogger(component, logLevel);
+  await mkdir(config.imagesRoot, { recursive: true });
+  await mkdir(config.knownPeopleDir, { recursive: true });
+
+  const db = connectDatabase({ url: config.databaseUrl });
+  const applied = await migrate(db);
+  log(`database ${applied.length > 0 ? `migrated (${applied.join(', ')})` : 'up to date'}`);
+  const adminToken = await adminTokenFor(config);
+
+  const local = (port: number) => `http://127.0.0.1:${port}`;
+  // What every component reads: the user's environment, with the resolved locations and
+  // ports; Knative's PORT never leaks into them.
+  const componentEnv: Env = {
+    ...env,
+    PORT: undefined,
+    DATABASE_URL: config.databaseUrl,
+    DATA_DIR: config.dataDir,
+    IMAGES_ROOT: config.imagesRoot,
+    KNOWN_PEOPLE_DIR: config.knownPeopleDir,
+    ADMIN_TOKEN: adminToken,
+    NSQ_TOPIC: TOPIC,
+    RECOGNIZER_ADDRESS: `127.0.0.1:${config.ports.recognizer}`,
+    RECOGNIZER_HOST: '127.0.0.1',
+    RECOGNIZER_PORT: String(config.ports.recognizer),
+    RECEIVER_PORT: String(config.ports.receiver),
+    FRONTEND_PORT: String(config.ports.frontend),
+    PROCESSOR_PORT: String(config.ports.processor),
+    REDEEMER_PORT: String(config.ports.redeemer),
+  };
+
+  const recognizer = new RecognizerServer(loadRecognizerConfig(componentEnv), logger('recognizer'));
+  // Warming the models takes seconds: the functions start meanwhile, and events that arrive
+  // early get 503 from the processor and are retried with backoff.
+  const ready = recognizer.start();
+
+  const queue = config.nsq ? undefined : new MemoryQueue();
+  const overrides = queue ? { publisher: queue } : {};
+  const receiver = createReceiver(loadReceiverConfig(componentEnv), logger('receiver'), overrides);
+  const processor = createProcessor(loadProcessorConfig(componentEnv), logger('processor'));
+  const frontend = createFrontend(loadFrontendConfig(componentEnv), logger('frontend'));
+  const redeemerConfig = loadRedeemerConfig(componentEnv);
+  const redeemer = createRedeemer(redeemerConfig, logger('redeemer'), overrides);
+  const functions = [
     {
       name: 'receiver',
-      entry: entry('functions/receiver/main.ts'),
-      env: {
-        ...shared,
-        NSQD_TCP_ADDRESS: config.nsqdTcpAddress,
-        RECOGNIZER_ADDRESS: recognizerAddress,
-        ADMIN_TOKEN: adminToken,
-        RECEIVER_PORT: String(config.ports.receiver),
+      app: receiver,
+      port: config.ports.receiver,
+      maxBodyBytes: loadReceiverConfig(componentEnv).maxUploadBytes,
+    },
+    { name: 'processor', app: processor, port: config.ports.processor },
+    { name: 'frontend', app: frontend, port: config.ports.frontend },
+    { name: 'redeemer', app: redeemer, port: config.ports.redeemer },
+  ];
+  const servers: RunningFunctionServer[] = [];
+  for (const fn of functions) {
+    http(fn.name, asHttpFunction(fn.app.app));
+    servers.push(
+      await serveFunction({
+        name: fn.name,
+        port: fn.port,
+        host: config.host,
+        logger: logger(fn.name),
+        maxBodyBytes: fn.maxBodyBytes,
+      }),
+    );
+  }
+  const urls = {
+    receiver: local(config.ports.receiver),
+    frontend: local(config.ports.frontend),
+    processor: local(config.ports.processor),
+    redeemer: local(config.ports.redeemer),
+  };
+
+  let stopDelivery: () => Promise<void>;
+  if (queue) {
+    startEmbeddedDelivery(
+      queue,
+      {
+        sink: urls.processor,
+        topic: TOPIC,
+        deadLetterTopic: `${TOPIC}.dead`,
+        maxInFlight: config.maxInFlight,
+        timeoutMs: 60_000,
+        policy: { maxAttempts: config.maxAttempts, backoffBaseMs: 1000, backoffMaxMs: 60_000 },
       },
+      logger('adapter'),
+    );
+    stopDelivery = () => queue.close();
+    // This process is the only consumer of its embedded queue: claims left by a run that died
+    // go back to PENDING, and everything PENDING is sent again (the queue lived in memory).
+    const images = new ImagesRepository(db);
+    const released = await images.releaseOrphanedClaims();
+    const resent = await redeemer.sweep({ unpublishedMs: 0, republishAfterMs: 0 });
+    if (released + resent.republished > 0)
+      log(`recovered ${resent.republished} unfinished image(s) from the previous run`);
+  } else {
+    const adapter = await startAdapter(
+      loadAdapterConfig({
+        ...env,
+        K_SINK: urls.processor,
+        NSQ_TOPIC: TOPIC,
+        NSQD_TCP_ADDRESS: config.nsq!.nsqdTcpAddress,
+        NSQLOOKUPD_HTTP_ADDRESSES: config.nsq!.lookupdHttpAddresses.join(','),
+        HEALTH_PORT: String(config.ports.adapter),
+        // A fresh nsqd has no topic until the first photo: look it up often.
+        NSQ_LOOKUPD_POLL_INTERVAL_SECONDS: env.NSQ_LOOKUPD_POLL_INTERVAL_SECONDS ?? '2',
+      }),
+      logger('adapter'),
+      { healthHost: config.host },
+    );
+    stopDelivery = () => adapter.stop();
+  }
+
+  // No PingSource here: a timer fires the redeemer's sweep.
+  const timer =
+    config.redeemIntervalMs > 0
+      ? setInterval(() => {
+          redeemer
+            .sweep()
+            .catch((error: Error) =>
+              logger('redeemer').warn({ err: error.message }, 'sweep failed'),
+            );
+        }, config.redeemIntervalMs)
+      : undefined;
+
+  return {
+    urls,
+    adminToken,
+    ready,
+    async stop() {
+      clearInterval(timer);
+      // Deliveries first (those in flight finish against the processor), then the servers,
+      // what the functions hold, the recognizer and the database.
+      await stopDelivery().catch(() => undefined);
+      await Promise.all(servers.map((server) => server.close()));
+      for (const fn of functions) await fn.app.close().catch(() => undefined);
+      await recognizer.stop().catch(() => undefined);
+      await db.destroy();
     },
-    {
-      name: 'frontend',
-      entry: entry('functions/frontend/main.ts'),
-      env: { ...shared, FRONTEND_PORT: String(config.ports.frontend) },
-    },
-    {
-      name: 'redeemer',
-      entry: entry('functions/redeemer/main.ts'),
-      // No PingSource here: a timer fires the sweep.
-      env: {
-        ...shared,
-        NSQD_TCP_ADDRESS: config.nsqdTcpAddress,
-        REDEEMER_PORT: String(config.ports.redeemer),
-        REDEEM_INTERVAL_MS: process.env.REDEEM_INTERVAL_MS ?? '10000',
-      },
-    },
+  };
+}
+
+export function describeStart(
+  config: StartConfig,
+  running: RunningFacetrail,
+  startedAt: number,
+): string[] {
+  return [
+    `ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
+    `  receiver  ${running.urls.receiver}   (POST /images; the CLI's --url)`,
+    `  frontend  ${running.urls.frontend}   (results page)`,
+    `  database  ${config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl.replace(/^sqlite:\/\//, '') + ' (SQLite)' : 'MySQL (DATABASE_URL)'}`,
+    `  queue     ${config.nsq ? `NSQ (${config.nsq.nsqdTcpAddress})` : 'embedded (in memory; the database is the source of truth)'}`,
+    `  images    ${config.imagesRoot}`,
+    `  known people folder ${config.knownPeopleDir} (enrolled at start)`,
+    `  admin token ${config.adminToken ? '(from ADMIN_TOKEN)' : `${running.adminToken}  (kept in ${path.join(config.dataDir, 'admin-token')})`}`,
   ];
 }
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+/** The `npm start` entry: runs until SIGINT/SIGTERM. */
+export async function runStart(env: Env = process.env): Promise<void> {
+  const startedAt = performance.now();
+  const log = (line: string) => console.log(`facetrail │ ${line}`);
+  let running: RunningFacetrail;
+  try {
+    running = await startFacetrail(env, log);
+  } catch (error) {
+    console.error(error instanceof ConfigError ? `facetrail: ${error.message}` : error);
+    process.exit(error instanceof ConfigError ? 2 : 1);
   }
-  return false;
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    running.stop().finally(() => process.exit(0));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  try {
+    await running.ready;
+  } catch (error) {
+    log(`the recognizer could not start: ${(error as Error).message}`);
+    await running.stop();
+    process.exit(1);
+  }
+  for (const line of describeStart(loadStartConfig(env), running, startedAt)) log(line);
+  log('ready');
 }
 
-const waitUntilReady = (url: string, timeoutMs: number) =>
-  waitUntil(async () => (await fetch(url)).ok, timeoutMs);
-
-async function main(): Promise<void> {
-  const config = loadStartConfig(process.env);
-  await mkdir(config.imagesRoot, { recursive: true });
-  await mkdir(config.knownPeopleDir, { recursive: true });
-  const applied = await runMigrations({ DATABASE_URL: config.databaseUrl });
-  console.log(
-    `facetrail │ database ${applied.length > 0 ? `migrated (${applied.join(', ')})` : 'up to date'}`,
-  );
-  const adminToken = await adminTokenFor(config);
-  const supervisor = new Supervisor(process.env);
-  for (const spec of components(config, adminToken)) supervisor.start(spec);
-
-  const shutdown = async (signal: string) => {
-    console.log(`facetrail │ ${signal}: stopping every component`);
-    await supervisor.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-
-  const urls = {
-    receiver: `http://127.0.0.1:${config.ports.receiver}`,
-    frontend: `http://127.0.0.1:${config.ports.frontend}`,
-    processor: `http://127.0.0.1:${config.ports.processor}`,
-  };
-  const recognizer = createRecognizerClient(`127.0.0.1:${config.ports.recognizer}`);
-  const ready = await Promise.all([
-    waitUntil(() => recognizer.checkHealth(), 120_000).finally(() => recognizer.close()),
-    waitUntilReady(`${urls.receiver}/readyz`, 120_000),
-    waitUntilReady(`${urls.frontend}/readyz`, 120_000),
-    waitUntilReady(`${urls.processor}/readyz`, 120_000),
-  ]);
-  if (ready.every(Boolean)) {
-    console.log(
-      [
-        'facetrail │ ready',
-        `facetrail │   receiver  ${urls.receiver}   (POST /images)`,
-        `facetrail │   frontend  ${urls.frontend}   (results page)`,
-        `facetrail │   images root      ${config.imagesRoot}`,
-        `facetrail │   known people dir ${config.knownPeopleDir}`,
-        `facetrail │   admin token      ${config.adminToken ? '(from ADMIN_TOKEN)' : `${adminToken}  (kept in ${path.join(config.dataDir, 'admin-token')})`}`,
-      ].join('\n'),
-    );
-  } else {
-    console.log('facetrail │ some components are not ready after 120 s; see their logs above');
-  }
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? `facetrail: ${error.message}` : error);
-  process.exit(1);
-});
+if (import.meta.url === `file://${process.argv[1]}`) await runStart();

@@ -1,12 +1,12 @@
 import path from 'node:path';
-import express, { type Request, type Router } from 'express';
+import express, { type Router } from 'express';
 import sharp from 'sharp';
 import { AppError } from '../../lib/errors.js';
 import type { ImagesRepository } from '../../lib/db/images-repo.js';
 import type { PeopleRepository } from '../../lib/db/people-repo.js';
-import { IMAGE_STATUSES, type ImageStatus } from '../../lib/db/schema.js';
 import { healthRoutes } from '../../lib/http/health.js';
 import { jsonErrorHandler } from '../../lib/http/json-errors.js';
+import { listFilter, positiveIntParam } from '../../lib/http/list-query.js';
 import type { Metrics } from '../../lib/http/metrics.js';
 import { resolveImagePath } from '../../lib/image-paths.js';
 import type { Logger } from '../../lib/logger.js';
@@ -21,31 +21,6 @@ export interface FrontendDeps {
   logger: Logger;
   metrics: Metrics;
   ready: () => Promise<boolean>;
-}
-
-function positiveIntParam(value: unknown, name: string): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number <= 0)
-    throw new AppError('INVALID_REQUEST', `${name} must be a positive integer`);
-  return number;
-}
-
-function listFilter(req: Request, pageSize: number) {
-  const status =
-    req.query.status === undefined || req.query.status === ''
-      ? undefined
-      : String(req.query.status);
-  if (status !== undefined && !IMAGE_STATUSES.includes(status as ImageStatus)) {
-    throw new AppError('INVALID_REQUEST', `status must be one of ${IMAGE_STATUSES.join(', ')}`);
-  }
-  const limit = positiveIntParam(req.query.limit, 'limit') ?? pageSize;
-  return {
-    status: status as ImageStatus | undefined,
-    personId: positiveIntParam(req.query.personId, 'personId'),
-    before: positiveIntParam(req.query.before, 'before'),
-    limit: Math.min(limit, 500),
-  };
 }
 
 /** Results page, a person's history, the JSON API and thumbnails; all read-only. */

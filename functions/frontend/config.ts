@@ -1,5 +1,11 @@
 import { knativePort, parseEnv, port, positiveInt, type Env } from '../../lib/config/env.js';
-import { databaseShape, imagesRootShape, logShape } from '../../lib/config/common.js';
+import {
+  databaseShape,
+  imagesRootShape,
+  logShape,
+  resolveDatabaseUrl,
+  resolveImagesRoot,
+} from '../../lib/config/common.js';
 
 export function loadFrontendConfig(env: Env) {
   const parsed = parseEnv(
@@ -15,9 +21,9 @@ export function loadFrontendConfig(env: Env) {
     env,
   );
   return {
-    databaseUrl: parsed.DATABASE_URL as string,
+    databaseUrl: resolveDatabaseUrl(parsed),
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
-    imagesRoot: parsed.IMAGES_ROOT,
+    imagesRoot: resolveImagesRoot(parsed),
     port: parsed.PORT ?? parsed.FRONTEND_PORT,
     pageSize: Math.min(parsed.PAGE_SIZE, 500),
     refreshSeconds: parsed.REFRESH_SECONDS,

@@ -1,5 +1,10 @@
 import { knativePort, parseEnv, port, positiveInt, type Env } from '../../lib/config/env.js';
-import { databaseShape, logShape, recognizerAddressShape } from '../../lib/config/common.js';
+import {
+  databaseShape,
+  logShape,
+  recognizerAddressShape,
+  resolveDatabaseUrl,
+} from '../../lib/config/common.js';
 import { z } from 'zod';
 
 export function loadProcessorConfig(env: Env) {
@@ -26,7 +31,7 @@ export function loadProcessorConfig(env: Env) {
     );
   }
   return {
-    databaseUrl: parsed.DATABASE_URL as string,
+    databaseUrl: resolveDatabaseUrl(parsed),
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
     recognizerAddress: parsed.RECOGNIZER_ADDRESS,
     recognizerTimeoutMs: parsed.RECOGNIZER_TIMEOUT_MS,

@@ -6,6 +6,7 @@ import type { PeopleRepository } from '../../lib/db/people-repo.js';
 import { requireBearerToken } from '../../lib/http/bearer-auth.js';
 import { healthRoutes } from '../../lib/http/health.js';
 import { jsonErrorHandler } from '../../lib/http/json-errors.js';
+import { listFilter } from '../../lib/http/list-query.js';
 import type { Metrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
@@ -125,6 +126,14 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
   // The seed's API, kept for its clients.
   app.post('/image/post', submitJson(false));
   app.post('/images/post', submitJson(true));
+
+  // Read endpoints the CLI uses, so that one URL (the receiver's) serves every command.
+  app.get('/images', async (req, res) => {
+    res.json(await deps.images.list(listFilter(req, 50)));
+  });
+  app.get('/people', async (_req, res) => {
+    res.json({ people: await deps.people.list() });
+  });
 
   app.get('/images/:id', async (req, res) => {
     const id = Number(req.params.id);

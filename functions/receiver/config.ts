@@ -6,6 +6,8 @@ import {
   logShape,
   queueShape,
   recognizerAddressShape,
+  resolveDatabaseUrl,
+  resolveImagesRoot,
 } from '../../lib/config/common.js';
 
 export function loadReceiverConfig(env: Env) {
@@ -26,11 +28,11 @@ export function loadReceiverConfig(env: Env) {
     env,
   );
   return {
-    databaseUrl: parsed.DATABASE_URL as string,
+    databaseUrl: resolveDatabaseUrl(parsed),
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
     nsqdTcpAddress: parsed.NSQD_TCP_ADDRESS,
     topic: parsed.NSQ_TOPIC,
-    imagesRoot: parsed.IMAGES_ROOT,
+    imagesRoot: resolveImagesRoot(parsed),
     recognizerAddress: parsed.RECOGNIZER_ADDRESS,
     recognizerTimeoutMs: parsed.RECOGNIZER_TIMEOUT_MS,
     // Knative sets PORT; RECEIVER_PORT is for running every component on one machine.

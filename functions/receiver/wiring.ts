@@ -4,19 +4,20 @@ import { ImagesRepository } from '../../lib/db/images-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
-import { ReconnectingWriter, staticNsqdAddresses } from '../../lib/queue/nsq-writer.js';
+import { nsqPublisher } from '../../lib/queue/nsq-writer.js';
+import type { Publisher } from '../../lib/queue/publisher.js';
 import { createRecognizerClient } from '../../lib/recognizer-client.js';
 import { createReceiverApp } from './app.js';
 import type { ReceiverConfig } from './config.js';
 
 /** Builds the receiver from its configuration: the handler to register, and how to release what it holds. */
-export function createReceiver(config: ReceiverConfig, logger: Logger) {
+export function createReceiver(
+  config: ReceiverConfig,
+  logger: Logger,
+  overrides: { publisher?: Publisher } = {},
+) {
   const db = connectDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
-  const publisher = new ReconnectingWriter(staticNsqdAddresses([config.nsqdTcpAddress]), logger, {
-    connectTimeoutMs: 3000,
-    publishTimeoutMs: 3000,
-    retries: 2,
-  });
+  const publisher = overrides.publisher ?? nsqPublisher(config.nsqdTcpAddress, logger);
   const recognizer = createRecognizerClient(config.recognizerAddress, {
     deadlineMs: config.recognizerTimeoutMs,
   });

@@ -6,7 +6,12 @@ import {
   nonNegativeInt,
   type Env,
 } from '../../lib/config/env.js';
-import { databaseShape, logShape, queueShape } from '../../lib/config/common.js';
+import {
+  databaseShape,
+  logShape,
+  queueShape,
+  resolveDatabaseUrl,
+} from '../../lib/config/common.js';
 
 export function loadRedeemerConfig(env: Env) {
   const parsed = parseEnv(
@@ -25,7 +30,7 @@ export function loadRedeemerConfig(env: Env) {
     env,
   );
   return {
-    databaseUrl: parsed.DATABASE_URL as string,
+    databaseUrl: resolveDatabaseUrl(parsed),
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
     nsqdTcpAddress: parsed.NSQD_TCP_ADDRESS,
     topic: parsed.NSQ_TOPIC,

@@ -3,18 +3,19 @@ import { connectDatabase } from '../../lib/db/connect.js';
 import { ImagesRepository } from '../../lib/db/images-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
-import { ReconnectingWriter, staticNsqdAddresses } from '../../lib/queue/nsq-writer.js';
+import { nsqPublisher } from '../../lib/queue/nsq-writer.js';
+import type { Publisher } from '../../lib/queue/publisher.js';
 import { createRedeemerApp } from './app.js';
 import type { RedeemerConfig } from './config.js';
 import { sweepStrandedImages } from './sweep.js';
 
-export function createRedeemer(config: RedeemerConfig, logger: Logger) {
+export function createRedeemer(
+  config: RedeemerConfig,
+  logger: Logger,
+  overrides: { publisher?: Publisher } = {},
+) {
   const db = connectDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
-  const publisher = new ReconnectingWriter(staticNsqdAddresses([config.nsqdTcpAddress]), logger, {
-    connectTimeoutMs: 3000,
-    publishTimeoutMs: 3000,
-    retries: 2,
-  });
+  const publisher = overrides.publisher ?? nsqPublisher(config.nsqdTcpAddress, logger);
   const deps = {
     images: new ImagesRepository(db),
     publisher,
@@ -34,7 +35,13 @@ export function createRedeemer(config: RedeemerConfig, logger: Logger) {
   });
   return {
     app,
-    sweep: () => sweepStrandedImages(deps),
+    /** One sweep; standalone mode's start-up sweep passes 0 windows to re-send everything PENDING. */
+    sweep: (windows: { unpublishedMs?: number; republishAfterMs?: number } = {}) =>
+      sweepStrandedImages({
+        ...deps,
+        unpublishedAfterMs: windows.unpublishedMs ?? deps.unpublishedAfterMs,
+        republishAfterMs: windows.republishAfterMs ?? deps.republishAfterMs,
+      }),
     async close() {
       await publisher.close();
       await db.destroy();

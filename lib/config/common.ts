@@ -1,17 +1,27 @@
+import path from 'node:path';
 import { z } from 'zod';
+import { sqliteUrl } from '../db/connect.js';
 import { databaseUrl, hostPort, logLevel } from './env.js';
 
 /** Variables several deployables share, with the meaning DESIGN "Configuration" gives them. */
 export const databaseShape = {
-  DATABASE_URL: databaseUrl.refine(
-    (value) => value !== undefined,
-    'required: mysql://user:password@host:port/database',
-  ),
+  /** Unset: SQLite in DATA_DIR (standalone mode). */
+  DATABASE_URL: databaseUrl,
+  DATA_DIR: z.string().default('./data'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
 };
 
+/** DATABASE_URL, or the standalone default: SQLite at $DATA_DIR/facetrail.db. */
+export function resolveDatabaseUrl(
+  parsed: { DATABASE_URL?: string | undefined; DATA_DIR: string },
+  cwd = process.cwd(),
+): string {
+  return parsed.DATABASE_URL ?? sqliteUrl(path.resolve(cwd, parsed.DATA_DIR, 'facetrail.db'));
+}
+
 export const queueShape = {
-  NSQD_TCP_ADDRESS: hostPort,
+  /** Unset: the component needs a publisher handed to it (the standalone embedded queue). */
+  NSQD_TCP_ADDRESS: hostPort.optional(),
   NSQ_TOPIC: z
     .string()
     .regex(/^[.a-zA-Z0-9_-]{1,64}$/, 'expected an NSQ topic name')
@@ -19,8 +29,17 @@ export const queueShape = {
 };
 
 export const imagesRootShape = {
-  IMAGES_ROOT: z.string().refine((value) => value.startsWith('/'), 'expected an absolute path'),
+  /** Unset: $DATA_DIR/images (standalone mode). */
+  IMAGES_ROOT: z.string().optional(),
 };
+
+/** IMAGES_ROOT as an absolute path, or the standalone default $DATA_DIR/images. */
+export function resolveImagesRoot(
+  parsed: { IMAGES_ROOT?: string | undefined; DATA_DIR: string },
+  cwd = process.cwd(),
+): string {
+  return path.resolve(cwd, parsed.IMAGES_ROOT ?? path.join(parsed.DATA_DIR, 'images'));
+}
 
 export const recognizerAddressShape = {
   RECOGNIZER_ADDRESS: hostPort.default('127.0.0.1:50051'),

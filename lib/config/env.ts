@@ -65,7 +65,10 @@ export const hostPortList = z
 export const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
 export const databaseUrl = z
-  .url({ protocol: /^mysql$/, error: 'expected mysql://user:password@host:port/database' })
+  .url({
+    protocol: /^(mysql|sqlite)$/,
+    error: 'expected mysql://user:password@host:port/database (or unset for SQLite in DATA_DIR)',
+  })
   .optional();
 
 export const booleanFlag = (fallback: boolean) =>

@@ -377,6 +377,20 @@ export class ImagesRepository {
   }
 
   /**
+   * Hands every PROCESSING image back to PENDING. Only for a process that knows it is the sole
+   * consumer (standalone mode with its embedded queue) at start: any claim left is from a run
+   * that died, and waiting for its lease would only delay the work.
+   */
+  async releaseOrphanedClaims(): Promise<number> {
+    const result = await this.db
+      .updateTable('images')
+      .set({ status: 'PENDING', lease_until: null, updated_at: new Date() })
+      .where('status', '=', 'PROCESSING')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /**
    * Images the queue may have lost, oldest first:
    * - PENDING and never published (the receiver's publish failed) for `unpublishedMs`;
    * - PENDING and last published more than `republishAfterMs` ago (the message may be gone;

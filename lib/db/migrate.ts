@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { findUp } from '../find-up.js';
-import type { Db } from './connect.js';
+import { kindOf, type DatabaseKind, type Db } from './connect.js';
 
 export const MIGRATIONS_DIR = findUp('sql', path.dirname(fileURLToPath(import.meta.url)));
 
@@ -45,12 +45,31 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
   return migrations;
 }
 
+/** The migrations folder for a dialect: sql/ for MySQL, sql/sqlite/ for SQLite. */
+export function migrationsDirFor(kind: DatabaseKind): string {
+  return kind === 'mysql' ? MIGRATIONS_DIR : path.join(MIGRATIONS_DIR, 'sqlite');
+}
+
+const CREATE_MIGRATIONS_TABLE = sql`CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INT NOT NULL PRIMARY KEY,
+  name VARCHAR(255) NOT NULL,
+  applied_at DATETIME(3) NOT NULL
+)`;
+
+async function appliedVersions(conn: Db): Promise<Set<number>> {
+  const applied = await sql<{ version: number }>`SELECT version FROM schema_migrations`.execute(
+    conn,
+  );
+  return new Set(applied.rows.map((row) => Number(row.version)));
+}
+
 /**
  * Applies the migrations not applied yet, in order, and records each in schema_migrations.
- * Safe to run twice and from two pods at once: a named lock serialises concurrent runs.
+ * Safe to run twice and, on MySQL, from two pods at once (a named lock serialises them).
  */
-export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
+export async function migrate(db: Db, dir = migrationsDirFor(kindOf(db))): Promise<string[]> {
   const migrations = await readMigrations(dir);
+  if (kindOf(db) === 'sqlite') return migrateSqlite(db, migrations);
   return db.connection().execute(async (conn) => {
     const lock = await sql<{
       acquired: number;
@@ -58,15 +77,8 @@ export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
     if (Number(lock.rows[0]?.acquired) !== 1)
       throw new Error('could not take the migration lock within 60 s');
     try {
-      await sql`CREATE TABLE IF NOT EXISTS schema_migrations (
-        version INT NOT NULL PRIMARY KEY,
-        name VARCHAR(255) NOT NULL,
-        applied_at DATETIME(3) NOT NULL
-      )`.execute(conn);
-      const applied = await sql<{ version: number }>`SELECT version FROM schema_migrations`.execute(
-        conn,
-      );
-      const done = new Set(applied.rows.map((row) => Number(row.version)));
+      await CREATE_MIGRATIONS_TABLE.execute(conn);
+      const done = await appliedVersions(conn);
       const appliedNow: string[] = [];
       for (const migration of migrations) {
         if (done.has(migration.version)) continue;
@@ -82,4 +94,22 @@ export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
       await sql`SELECT RELEASE_LOCK('facetrail_migrate')`.execute(conn);
     }
   });
+}
+
+/** SQLite runs DDL in transactions: each migration applies whole or not at all. */
+async function migrateSqlite(db: Db, migrations: Migration[]): Promise<string[]> {
+  await CREATE_MIGRATIONS_TABLE.execute(db);
+  const done = await appliedVersions(db);
+  const appliedNow: string[] = [];
+  for (const migration of migrations) {
+    if (done.has(migration.version)) continue;
+    await db.transaction().execute(async (trx) => {
+      for (const statement of migration.statements) await sql.raw(statement).execute(trx);
+      await sql`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, ${migration.name}, ${new Date()})`.execute(
+        trx,
+      );
+    });
+    appliedNow.push(migration.name);
+  }
+  return appliedNow;
 }

@@ -1,5 +1,6 @@
 import { Writer } from 'nsqjs';
 import pRetry from 'p-retry';
+import { ConfigError } from '../config/env.js';
 import type { Logger } from '../logger.js';
 import type { Publisher } from './publisher.js';
 
@@ -227,4 +228,21 @@ export class ReconnectingWriter implements Publisher {
     await this.connecting?.catch(() => undefined);
     if (this.writer) this.discard(this.writer);
   }
+}
+
+/**
+ * The publisher of a component configured with NSQD_TCP_ADDRESS (receiver, redeemer): short
+ * timeouts, because a caller waits and a failed publish is recovered by the redeemer anyway.
+ */
+export function nsqPublisher(nsqdTcpAddress: string | undefined, logger: Logger): Publisher {
+  if (!nsqdTcpAddress) {
+    throw new ConfigError(
+      'NSQD_TCP_ADDRESS: required (the nsqd to publish to) unless the component runs inside `facetrail start` with the embedded queue',
+    );
+  }
+  return new ReconnectingWriter(staticNsqdAddresses([nsqdTcpAddress]), logger, {
+    connectTimeoutMs: 3000,
+    publishTimeoutMs: 3000,
+    retries: 2,
+  });
 }

@@ -4,13 +4,13 @@ import { migrate } from '../../lib/db/migrate.js';
 import { ImagesRepository, IdempotencyConflictError } from '../../lib/db/images-repo.js';
 import { PeopleRepository, PersonExistsError } from '../../lib/db/people-repo.js';
 
-describe('database on MariaDB', () => {
+describe.each(['mysql', 'sqlite'] as const)('database on %s', (kind) => {
   let test: TestDatabase;
   let images: ImagesRepository;
   let people: PeopleRepository;
 
   beforeAll(async () => {
-    test = await createTestDatabase();
+    test = await createTestDatabase('facetrail_test', { kind });
     images = new ImagesRepository(test.db);
     people = new PeopleRepository(test.db);
   });
@@ -20,12 +20,19 @@ describe('database on MariaDB', () => {
 
   it('migrates once: a second run applies nothing and keeps the tables', async () => {
     expect(await migrate(test.db)).toEqual([]);
-    const tables = await sql<{
-      name: string;
-    }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name`.execute(
-      test.db,
-    );
-    expect(tables.rows.map((row) => row.name)).toEqual([
+    const tables =
+      kind === 'mysql'
+        ? await sql<{
+            name: string;
+          }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name`.execute(
+            test.db,
+          )
+        : await sql<{
+            name: string;
+          }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`.execute(
+            test.db,
+          );
+    expect(tables.rows.map((row) => row.name).sort()).toEqual([
       'faces',
       'images',
       'person',

@@ -1,25 +1,43 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startProcess } from '../support/processes.js';
+import { startProcess, stopAll } from '../support/processes.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-describe('npm start without its services', () => {
-  it('says what it needs and exits non-zero', async () => {
-    const env = { ...process.env };
-    for (const name of ['DATABASE_URL', 'NSQD_TCP_ADDRESS', 'NSQLOOKUPD_HTTP_ADDRESSES'])
-      delete env[name];
-    const proc = startProcess(
-      'start',
-      process.execPath,
-      ['--import', 'tsx', path.join(repoRoot, 'scripts/start.ts')],
-      { cwd: repoRoot, env },
-    );
-    const code = await new Promise<number | null>((resolve) => proc.child.once('exit', resolve));
-    expect(code).toBe(1);
-    expect(proc.output()).toContain('DATABASE_URL=mysql://');
-    expect(proc.output()).toContain('NSQD_TCP_ADDRESS=');
-    expect(proc.output()).toContain('NSQLOOKUPD_HTTP_ADDRESSES=');
-    expect(proc.output()).not.toMatch(/at .*\.ts:\d+/);
+async function startWith(env: Record<string, string | undefined>) {
+  const proc = startProcess(
+    'start',
+    process.execPath,
+    ['--import', 'tsx', path.join(repoRoot, 'scripts/start.ts')],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+    },
+  );
+  const code = await new Promise<number | null>((resolve) => proc.child.once('exit', resolve));
+  return { code, output: proc.output() };
+}
+
+describe('npm start with a configuration it cannot use', () => {
+  afterAll(stopAll);
+
+  it('names both NSQ variables when only one is set, and exits 2 without a stack trace', async () => {
+    const { code, output } = await startWith({
+      NSQD_TCP_ADDRESS: '127.0.0.1:4150',
+      NSQLOOKUPD_HTTP_ADDRESSES: undefined,
+    });
+    expect(code).toBe(2);
+    expect(output).toContain('NSQD_TCP_ADDRESS and NSQLOOKUPD_HTTP_ADDRESSES: set both');
+    expect(output).not.toMatch(/at .*\.ts:\d+/);
+  }, 30_000);
+
+  it('names a malformed variable', async () => {
+    const { code, output } = await startWith({
+      DATABASE_URL: 'postgres://nope',
+      RECEIVER_PORT: 'eighty',
+    });
+    expect(code).toBe(2);
+    expect(output).toMatch(/DATABASE_URL: expected mysql:\/\//);
+    expect(output).toMatch(/RECEIVER_PORT: /);
   }, 30_000);
 });

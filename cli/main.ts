@@ -1,0 +1,276 @@
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, createApi, describeError, EXIT, resolveToken } from './api.js';
+import { enrollFolder, formatEnrollSummary } from './enroll.js';
+import { table } from './output.js';
+import {
+  resultColumns,
+  resultRow,
+  submitPaths,
+  uploadPhotos,
+  waitForResults,
+  type ImageRecord,
+} from './submit.js';
+
+interface GlobalOptions {
+  url: string;
+  token?: string;
+  json?: boolean;
+}
+
+const out = (text: string): void => {
+  process.stdout.write(`${text}\n`);
+};
+const err = (text: string): void => {
+  process.stderr.write(`${text}\n`);
+};
+
+function positiveInt(value: string, name: string): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number <= 0)
+    throw new CliError(`${name} must be a positive integer, not "${value}"`, EXIT.usage);
+  return number;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('facetrail')
+    .description(
+      'Who was seen at the doors: run facetrail, enrol known people, submit photos, read the results.',
+    )
+    .addOption(
+      new Option('--url <url>', "the receiver's URL")
+        .env('FACETRAIL_URL')
+        .default('http://127.0.0.1:8080'),
+    )
+    .addOption(
+      new Option(
+        '--token <token>',
+        'admin token for enrolment (default: data/admin-token when present)',
+      ).env('FACETRAIL_TOKEN'),
+    )
+    .option('--json', 'machine-readable output')
+    // Throw instead of exiting, in every subcommand too: main() maps errors to exit codes.
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 done, 1 some work failed, 2 bad arguments, 3 server unreachable, 4 admin token refused.
+
+Examples:
+  npx facetrail start
+  npx facetrail enroll ../shared/fixtures/seed/known_people
+  npx facetrail submit --wait ../shared/fixtures/seed/unknown_people
+  FACETRAIL_URL=https://receiver.facetrail.example.com npx facetrail people --json`,
+    );
+
+  const api = () => {
+    const options = program.opts<GlobalOptions>();
+    return createApi({ url: options.url, token: resolveToken(options.token, process.env) });
+  };
+  const json = () => Boolean(program.opts<GlobalOptions>().json);
+
+  program
+    .command('start')
+    .description(
+      'run every component on this machine (what `npm start` runs); SQLite and an embedded queue unless DATABASE_URL and the NSQ addresses are set',
+    )
+    .action(async () => {
+      const { runStart } = await import('../scripts/start.js');
+      await runStart(process.env);
+    });
+
+  program
+    .command('migrate')
+    .description(
+      'apply the database migrations to DATABASE_URL (default: SQLite in DATA_DIR); safe to run twice',
+    )
+    .action(async () => {
+      const { runMigrations } = await import('../scripts/migrate.js');
+      const applied = await runMigrations(process.env);
+      out(
+        json()
+          ? JSON.stringify({ applied })
+          : applied.length > 0
+            ? `applied ${applied.join(', ')}`
+            : 'database is up to date',
+      );
+    });
+
+  program
+    .command('enroll')
+    .description(
+      'enrol the known people of a folder: <Person Name>/*.jpg, or seed-style files like hannibal_1.jpg',
+    )
+    .argument('<dir>', 'the folder of known people')
+    .action(async (dir: string) => {
+      const summary = await enrollFolder(api(), dir);
+      out(json() ? JSON.stringify(summary, null, 2) : formatEnrollSummary(summary));
+      if (summary.failed.length > 0) process.exitCode = EXIT.failed;
+    });
+
+  program
+    .command('submit')
+    .description('submit photos (files or folders) for recognition')
+    .argument('<paths...>', 'photo files or folders of photos')
+    .option('--wait', 'wait for each result and print it as it arrives')
+    .option(
+      '--by-path',
+      "send the paths themselves (relative to the server's IMAGES_ROOT) instead of uploading the files",
+    )
+    .option('--timeout <seconds>', 'how long --wait waits', '600')
+    .action(
+      async (paths: string[], options: { wait?: boolean; byPath?: boolean; timeout: string }) => {
+        const timeoutMs = positiveInt(options.timeout, '--timeout') * 1000;
+        const client = api();
+        const submitted = options.byPath
+          ? await submitPaths(client, paths)
+          : await uploadPhotos(client, paths);
+        const refused = submitted.filter((item) => item.error);
+        for (const item of refused) err(`refused ${item.input}: ${item.error}`);
+        if (!options.wait) {
+          out(
+            json()
+              ? JSON.stringify({ images: submitted }, null, 2)
+              : `submitted ${submitted.length - refused.length} photo(s)${refused.length ? `, ${refused.length} refused` : ''}`,
+          );
+        } else {
+          if (!json()) out(resultColumns.header());
+          const results = await waitForResults(
+            client,
+            submitted,
+            (item, record) => {
+              if (!json()) out(resultRow(item, record));
+            },
+            { timeoutMs },
+          );
+          if (json()) out(JSON.stringify({ images: [...results.values()], refused }, null, 2));
+          if ([...results.values()].some((record) => record.status === 'FAILED'))
+            process.exitCode = EXIT.failed;
+        }
+        if (refused.length > 0) process.exitCode = EXIT.failed;
+      },
+    );
+
+  program
+    .command('status')
+    .description('one image in detail, or the latest images')
+    .argument('[id]', 'an image id')
+    .option('--limit <n>', 'how many of the latest images', '20')
+    .option('--status <status>', 'only PENDING, PROCESSING, PROCESSED or FAILED images')
+    .action(async (id: string | undefined, options: { limit: string; status?: string }) => {
+      const client = api();
+      if (id !== undefined) {
+        const imageId = positiveInt(id, 'id');
+        const { status, data } = await client.request<
+          ImageRecord & { attempts: number; createdAt: string; processedAt: string | null }
+        >('GET', `/images/${imageId}`);
+        if (status === 404) throw new CliError(`no image with id ${imageId}`);
+        if (status !== 200) throw new CliError(describeError(data, status));
+        if (json()) return out(JSON.stringify(data, null, 2));
+        out(
+          `image ${data.id}  ${data.path}\nstatus ${data.status}${data.error ? ` (${data.error.code}: ${data.error.message})` : ''}, attempts ${data.attempts}\nreceived ${data.createdAt}${data.processedAt ? `, processed ${data.processedAt}` : ''}`,
+        );
+        const faces = data.faces as Array<{
+          box: { x: number; y: number; width: number; height: number };
+          score: number;
+          person: { name: string } | null;
+          distance: number | null;
+        }>;
+        if (faces.length > 0) {
+          out(
+            table(
+              ['face', 'person', 'distance', 'score', 'box'],
+              faces.map((face, index) => [
+                index + 1,
+                face.person?.name ?? 'unknown',
+                face.distance?.toFixed(3) ?? '—',
+                face.score.toFixed(2),
+                `${face.box.x},${face.box.y} ${face.box.width}×${face.box.height}`,
+              ]),
+            ),
+          );
+        }
+        return;
+      }
+      const query = new URLSearchParams({ limit: String(positiveInt(options.limit, '--limit')) });
+      if (options.status) query.set('status', options.status.toUpperCase());
+      const { status, data } = await client.request<{ images: ImageRecord[] }>(
+        'GET',
+        `/images?${query}`,
+      );
+      if (status !== 200)
+        throw new CliError(describeError(data, status), status === 400 ? EXIT.usage : EXIT.failed);
+      if (json()) return out(JSON.stringify(data, null, 2));
+      out(
+        data.images.length === 0
+          ? 'no images yet'
+          : table(
+              ['id', 'path', 'status', 'people'],
+              data.images.map((image) => [
+                image.id,
+                image.path,
+                image.status,
+                image.people.map((person) => person.name).join(', '),
+              ]),
+            ),
+      );
+    });
+
+  program
+    .command('people')
+    .description('the known people: photos enrolled, times seen, last seen')
+    .action(async () => {
+      const { status, data } = await api().request<{
+        people: Array<{
+          id: number;
+          name: string;
+          photos: number;
+          sightings: number;
+          lastSeenAt: string | null;
+        }>;
+      }>('GET', '/people');
+      if (status !== 200) throw new CliError(describeError(data, status));
+      if (json()) return out(JSON.stringify(data, null, 2));
+      out(
+        data.people.length === 0
+          ? 'nobody enrolled yet: `facetrail enroll <dir>`'
+          : table(
+              ['id', 'name', 'photos', 'seen', 'last seen'],
+              data.people.map((person) => [
+                person.id,
+                person.name,
+                person.photos,
+                person.sightings,
+                person.lastSeenAt ?? '—',
+              ]),
+            ),
+      );
+    });
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return Number(process.exitCode ?? EXIT.ok);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end "successfully"; everything else is a usage error.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      err(`facetrail: ${error.message}`);
+      return error.exitCode;
+    }
+    const { ConfigError } = await import('../lib/config/env.js');
+    if (error instanceof ConfigError) {
+      err(`facetrail: ${error.message}`);
+      return EXIT.usage;
+    }
+    err(`facetrail: ${(error as Error).message}`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,78 @@
+import { MemoryQueue } from './memory-queue.js';
+import type { QueueMessage } from './queue-message.js';
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+describe('MemoryQueue', () => {
+  it('delivers every message once when finished, at most maxInFlight at a time', async () => {
+    const queue = new MemoryQueue();
+    const seen: string[] = [];
+    let inFlight = 0;
+    let peak = 0;
+    queue.consume(
+      'images',
+      async (message) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await settle();
+        seen.push(message.body.toString());
+        inFlight--;
+        message.finish();
+      },
+      { maxInFlight: 2 },
+    );
+    await queue.publish('images', ['a', 'b', 'c', 'd', 'e']);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(seen.sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(peak).toBe(2);
+    expect(queue.depth('images')).toBe(0);
+    await queue.close();
+  });
+
+  it('redelivers a requeued message after its delay with one more attempt', async () => {
+    const queue = new MemoryQueue();
+    const attempts: number[] = [];
+    queue.consume('t', async (message: QueueMessage) => {
+      attempts.push(message.attempts);
+      if (message.attempts < 3) message.requeue(10);
+      else message.finish();
+    });
+    await queue.publish('t', 'x');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(attempts).toEqual([1, 2, 3]);
+    await queue.close();
+  });
+
+  it('keeps messages published before a consumer exists, and redelivers one left unanswered', async () => {
+    const queue = new MemoryQueue();
+    await queue.publish('t', ['early']);
+    expect(queue.depth('t')).toBe(1);
+    const attempts: number[] = [];
+    queue.consume('t', async (message) => {
+      attempts.push(message.attempts);
+      if (message.attempts === 1) throw new Error('handler bug');
+      message.finish();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(attempts).toEqual([1, 2]);
+    await queue.close();
+  });
+
+  it('refuses to answer a message twice and to publish once closed', async () => {
+    const queue = new MemoryQueue();
+    const errors: string[] = [];
+    queue.consume('t', async (message) => {
+      message.finish();
+      try {
+        message.requeue(0);
+      } catch (error) {
+        errors.push((error as Error).message);
+      }
+    });
+    await queue.publish('t', 'x');
+    await settle();
+    expect(errors).toEqual([expect.stringContaining('already finished')]);
+    await queue.close();
+    await expect(queue.publish('t', 'y')).rejects.toThrow('closed');
+  });
+});

@@ -1,0 +1,176 @@
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FIXTURES } from '../support/fixtures.js';
+import { freePort } from '../support/ports.js';
+import { stopAll } from '../support/processes.js';
+import { runCli, standaloneEnv, startStandalone, type Standalone } from '../support/standalone.js';
+
+/** The facetrail CLI against a real standalone facetrail (SQLite, embedded queue, real models). */
+describe('facetrail CLI', () => {
+  let server: Standalone;
+  let folder: string;
+  const cli = (args: string[], extra: Record<string, string> = {}) =>
+    runCli(args, {
+      env: standaloneEnv({ DATA_DIR: server.dataDir, FACETRAIL_URL: server.url, ...extra }),
+    });
+
+  beforeAll(async () => {
+    server = await startStandalone();
+    // A folder with every kind of photo enrolment must skip, beside good ones.
+    folder = await mkdtemp(path.join(tmpdir(), 'facetrail-cli-'));
+    await mkdir(path.join(folder, 'Joe Biden'));
+    await copyFile(
+      path.join(FIXTURES, 'faces/known/Joe Biden/1.jpg'),
+      path.join(folder, 'Joe Biden/1.jpg'),
+    );
+    await copyFile(
+      path.join(FIXTURES, 'faces/known/Joe Biden/2.jpg'),
+      path.join(folder, 'Joe Biden/2.jpg'),
+    );
+    await mkdir(path.join(folder, 'Nobody'));
+    await copyFile(path.join(FIXTURES, 'negatives/dog.jpg'), path.join(folder, 'Nobody/dog.jpg'));
+    await mkdir(path.join(folder, 'Crowd'));
+    await copyFile(
+      path.join(FIXTURES, 'faces/probes/obama_and_biden.jpg'),
+      path.join(folder, 'Crowd/group.jpg'),
+    );
+    await writeFile(
+      path.join(folder, 'broken_1.jpg'),
+      Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(512, 3)]),
+    );
+    await copyFile(
+      path.join(FIXTURES, 'seed/known_people/hannibal_1.jpg'),
+      path.join(folder, 'hannibal_1.jpg'),
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await server?.cleanup();
+    await rm(folder, { recursive: true, force: true });
+    await stopAll();
+  }, 60_000);
+
+  it('has --help for the program and every command', async () => {
+    const main = await cli(['--help']);
+    expect(main.code).toBe(0);
+    for (const command of ['start', 'migrate', 'enroll', 'submit', 'status', 'people'])
+      expect(main.stdout).toContain(command);
+    expect(main.stdout).toContain('Exit codes');
+    for (const command of ['enroll', 'submit', 'status', 'people', 'migrate', 'start']) {
+      const help = await cli([command, '--help']);
+      expect([command, help.code, help.stdout]).toEqual([
+        command,
+        0,
+        expect.stringContaining(`Usage: facetrail ${command}`),
+      ]);
+    }
+  }, 60_000);
+
+  it('exits 2 with a clear message on bad arguments', async () => {
+    const unknown = await cli(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
+    expect((await cli(['submit'])).code).toBe(2);
+    const badId = await cli(['status', 'abc']);
+    expect([badId.code, badId.stderr]).toEqual([
+      2,
+      expect.stringContaining('id must be a positive integer'),
+    ]);
+    const missing = await cli(['enroll', path.join(folder, 'nope')]);
+    expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('no folder at')]);
+    const noPhotos = await cli(['submit', path.join(folder, 'nope.jpg')]);
+    expect([noPhotos.code, noPhotos.stderr]).toEqual([
+      2,
+      expect.stringContaining('no file or folder'),
+    ]);
+  }, 60_000);
+
+  it('exits 3 and says what to do when the server is unreachable', async () => {
+    const result = await cli(['people'], { FACETRAIL_URL: `http://127.0.0.1:${await freePort()}` });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(
+      /cannot reach facetrail at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+    );
+    expect(result.stderr).toContain('--url');
+  }, 30_000);
+
+  it('exits 4 when the admin token is refused', async () => {
+    const result = await cli(['--token', 'not-the-admin-token', 'enroll', folder]);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(/refused the admin token/);
+  }, 30_000);
+
+  it('enrols both layouts and reports every skip with its reason', async () => {
+    const result = await cli(['enroll', folder]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('5 people, 3 photo(s) enrolled, 3 skipped, 0 failed');
+    expect(result.stdout).toMatch(/Nobody .*dog\.jpg .*no face/);
+    expect(result.stdout).toMatch(/Crowd .*group\.jpg .*several faces/);
+    expect(result.stdout).toMatch(/Broken .*broken_1\.jpg .*unreadable \(CORRUPT_IMAGE\)/);
+
+    const again = await cli(['--json', 'enroll', folder]);
+    const summary = JSON.parse(again.stdout) as {
+      enrolled: number;
+      skipped: Array<{ reason: string }>;
+    };
+    expect(summary.enrolled).toBe(0);
+    expect(summary.skipped.filter((entry) => entry.reason === 'already enrolled')).toHaveLength(3);
+
+    const people = JSON.parse((await cli(['people', '--json'])).stdout) as {
+      people: Array<{ name: string; photos: number }>;
+    };
+    expect(people.people.find((person) => person.name === 'Joe Biden')?.photos).toBe(2);
+    expect(people.people.find((person) => person.name === 'Hannibal')?.photos).toBe(1);
+    const table = await cli(['people']);
+    expect(table.stdout).toMatch(/│ Joe Biden +│ 2 /);
+  }, 120_000);
+
+  it('submits, waits, prints results as they arrive, and shows status', async () => {
+    const submitted = await cli([
+      'submit',
+      '--wait',
+      path.join(FIXTURES, 'seed/unknown_people/unknown.jpg'),
+      path.join(FIXTURES, 'negatives/dog.jpg'),
+    ]);
+    expect(submitted.code).toBe(0);
+    const lines = submitted.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^id +photo +status +faces +people$/);
+    expect(lines.find((line) => line.includes('unknown.jpg'))).toMatch(/PROCESSED +1 +Hannibal/);
+    expect(lines.find((line) => line.includes('dog.jpg'))).toMatch(/PROCESSED +0 +—/);
+
+    const id = Number(lines.find((line) => line.includes('unknown.jpg'))!.split(/\s+/)[0]);
+    const detail = await cli(['status', String(id)]);
+    expect(detail.stdout).toMatch(/status PROCESSED/);
+    expect(detail.stdout).toMatch(/│ 1 +│ Hannibal/);
+    const record = JSON.parse((await cli(['status', String(id), '--json'])).stdout) as {
+      people: Array<{ name: string }>;
+    };
+    expect(record.people.map((person) => person.name)).toEqual(['Hannibal']);
+    const latest = await cli(['status', '--limit', '5']);
+    expect(latest.stdout).toContain('PROCESSED');
+    const notFound = await cli(['status', '999999']);
+    expect([notFound.code, notFound.stderr]).toEqual([
+      1,
+      expect.stringContaining('no image with id 999999'),
+    ]);
+  }, 120_000);
+
+  it('migrates the standalone database, twice without harm', async () => {
+    const first = await cli(['migrate']);
+    expect([first.code, first.stdout.trim()]).toEqual([0, 'database is up to date']);
+    const other = await mkdtemp(path.join(tmpdir(), 'facetrail-migrate-'));
+    try {
+      const fresh = await runCli(['migrate'], { env: standaloneEnv({ DATA_DIR: other }) });
+      expect([fresh.code, fresh.stdout.trim()]).toEqual([0, 'applied 001_initial_schema.sql']);
+      const again = await runCli(['migrate', '--json'], {
+        env: standaloneEnv({ DATA_DIR: other }),
+      });
+      expect(JSON.parse(again.stdout)).toEqual({ applied: [] });
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

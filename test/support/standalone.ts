@@ -1,0 +1,126 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './ports.js';
+import { startProcess, waitFor, type RunningProcess } from './processes.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The environment minus anything that would switch standalone mode to MySQL or NSQ. */
+export function standaloneEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of [
+    'DATABASE_URL',
+    'NSQD_TCP_ADDRESS',
+    'NSQLOOKUPD_HTTP_ADDRESSES',
+    'ADMIN_TOKEN',
+    'FACETRAIL_URL',
+    'FACETRAIL_TOKEN',
+    'PORT',
+  ])
+    delete env[name];
+  return { ...env, ...extra };
+}
+
+export interface Standalone {
+  url: string;
+  frontendUrl: string;
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  process: RunningProcess;
+  /** Starts `facetrail start` again on the same ports and data (after stop() or kill()). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+  /** Removes the data directory (after stop). */
+  cleanup(): Promise<void>;
+}
+
+/** `facetrail start` (bin/facetrail.js) on free ports with a fresh DATA_DIR, from `cwd`. */
+export async function startStandalone(
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<Standalone> {
+  const cwd = options.cwd ?? REPO_ROOT;
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'facetrail-standalone-'));
+  const [receiver, frontend, processor, redeemer, adapter, recognizer] = await Promise.all(
+    Array.from({ length: 6 }, () => freePort()),
+  );
+  const env = standaloneEnv({
+    DATA_DIR: dataDir,
+    RECEIVER_PORT: String(receiver),
+    FRONTEND_PORT: String(frontend),
+    PROCESSOR_PORT: String(processor),
+    REDEEMER_PORT: String(redeemer),
+    ADAPTER_PORT: String(adapter),
+    RECOGNIZER_PORT: String(recognizer),
+    ...options.env,
+  });
+  const launch = async () => {
+    const proc = startProcess(
+      'facetrail-start',
+      process.execPath,
+      [path.join(cwd, 'bin/facetrail.js'), 'start'],
+      { cwd, env },
+    );
+    await waitFor(
+      'facetrail start to report ready',
+      () => proc.output().includes('facetrail │ ready') || proc.child.exitCode !== null,
+      {
+        timeoutMs: 120_000,
+        intervalMs: 200,
+      },
+    );
+    if (proc.child.exitCode !== null)
+      throw new Error(
+        `facetrail start exited with ${proc.child.exitCode}:\n${proc.output().slice(-3000)}`,
+      );
+    return proc;
+  };
+  const standalone: Standalone = {
+    url: `http://127.0.0.1:${receiver}`,
+    frontendUrl: `http://127.0.0.1:${frontend}`,
+    dataDir,
+    env,
+    process: await launch(),
+    async restart() {
+      standalone.process = await launch();
+    },
+    stop: () => standalone.process.stop(20_000),
+    kill: () => standalone.process.kill(),
+    cleanup: () => rm(dataDir, { recursive: true, force: true }),
+  };
+  return standalone;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `facetrail <args>` (bin/facetrail.js) to completion. */
+export async function runCli(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
+  const cwd = options.cwd ?? REPO_ROOT;
+  const proc = startProcess(
+    'facetrail-cli',
+    process.execPath,
+    [path.join(cwd, 'bin/facetrail.js'), ...args],
+    {
+      cwd,
+      env: options.env ?? standaloneEnv(),
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  proc.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  proc.child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) =>
+    proc.child.once('exit', (exitCode) => resolve(exitCode)),
+  );
+  await proc.stop();
+  return { code, stdout, stderr };
+}
