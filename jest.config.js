@@ -15,5 +15,5 @@ export default {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/tools/'],
-  projects: undefined,
+  globalSetup: './test/support/global-setup.js',
 };

@@ -21,7 +21,7 @@ import { ImagesRepository } from '../lib/db/images-repo.js';
 import { migrate } from '../lib/db/migrate.js';
 import { asHttpFunction } from '../lib/http/as-http-function.js';
 import { serveFunction, type RunningFunctionServer } from '../lib/http/function-server.js';
-import { createLogger, type Logger } from '../lib/logger.js';
+import { createLogger, prettyDestination, type Logger } from '../lib/logger.js';
 import { MemoryQueue } from '../lib/queue/memory-queue.js';
 import { loadRecognizerConfig } from '../recognizer/config.js';
 import { RecognizerServer } from '../recognizer/server.js';
@@ -44,7 +44,10 @@ export async function startFacetrail(
 ): Promise<RunningFacetrail> {
   const config = loadStartConfig(env);
   const logLevel = (env.LOG_LEVEL as 'info' | undefined) ?? 'info';
-  const logger = (component: string): Logger => createLogger(component, logLevel);
+  // JSON lines for machines; readable lines when a person watches (LOG_FORMAT overrides).
+  const pretty = (env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty';
+  const destination = pretty ? prettyDestination() : undefined;
+  const logger = (component: string): Logger => createLogger(component, logLevel, destination);
   await mkdir(config.imagesRoot, { recursive: true });
   await mkdir(config.knownPeopleDir, { recursive: true });
 
