@@ -3,7 +3,8 @@ import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { startNsq, type NsqCluster } from '../support/nsq.js';
-import { startPipeline, type RunningPipeline } from '../support/pipeline.js';
+import { readFileSync } from 'node:fs';
+import { startStandalone, type Standalone } from '../support/standalone.js';
 import { waitFor } from '../support/processes.js';
 
 interface ImageRecord {
@@ -22,7 +23,7 @@ interface ImageRecord {
 describe('end to end: npm start on MariaDB and NSQ', () => {
   let database: TestDatabase;
   let nsq: NsqCluster;
-  let pipeline: RunningPipeline;
+  let pipeline: Standalone;
 
   beforeAll(async () => {
     // An empty database: npm start migrates it.
@@ -30,28 +31,31 @@ describe('end to end: npm start on MariaDB and NSQ', () => {
       createTestDatabase('facetrail_e2e', { migrate: false }),
       startNsq(),
     ]);
-    pipeline = await startPipeline({
-      DATABASE_URL: database.url,
-      NSQD_TCP_ADDRESS: nsq.nsqdTcpAddress,
-      NSQLOOKUPD_HTTP_ADDRESSES: nsq.lookupdHttpAddress,
-      // Photos are submitted by path, relative to the shared fixtures.
-      IMAGES_ROOT: FIXTURES,
-      // The seed's folder is enrolled at start, seed-style flat names.
-      KNOWN_PEOPLE_DIR: path.join(FIXTURES, 'seed/known_people'),
+    pipeline = await startStandalone({
+      env: {
+        DATABASE_URL: database.url,
+        NSQD_TCP_ADDRESS: nsq.nsqdTcpAddress,
+        NSQLOOKUPD_HTTP_ADDRESSES: nsq.lookupdHttpAddress,
+        // Photos are submitted by path, relative to the shared fixtures.
+        IMAGES_ROOT: FIXTURES,
+        // The seed's folder is enrolled at start, seed-style flat names.
+        KNOWN_PEOPLE_DIR: path.join(FIXTURES, 'seed/known_people'),
+      },
     });
+    expect(pipeline.process.output()).toContain('queue     NSQ');
   }, 240_000);
 
   afterAll(async () => {
     if (pipeline) {
-      if (process.env.FACETRAIL_TEST_VERBOSE) console.log(pipeline.process.output());
       await pipeline.stop();
+      await pipeline.cleanup();
     }
     await nsq?.stop();
     await database?.drop();
   }, 60_000);
 
   const admin = () => ({
-    authorization: `Bearer ${pipeline.adminToken}`,
+    authorization: `Bearer ${readFileSync(path.join(pipeline.dataDir, 'admin-token'), 'utf8').trim()}`,
     'content-type': 'application/json',
   });
 
@@ -63,7 +67,7 @@ describe('end to end: npm start on MariaDB and NSQ', () => {
         for (const id of ids) {
           if (records.has(id)) continue;
           const record = (await (
-            await fetch(`${pipeline.receiverUrl}/images/${id}`)
+            await fetch(`${pipeline.url}/images/${id}`)
           ).json()) as ImageRecord;
           if (record.status === 'PROCESSED' || record.status === 'FAILED') records.set(id, record);
         }
@@ -77,7 +81,7 @@ describe('end to end: npm start on MariaDB and NSQ', () => {
   it('enrols faces/known through the API and finds exactly the labelled people on every probe', async () => {
     const knownDir = path.join(FIXTURES, 'faces/known');
     for (const name of (await readdir(knownDir)).sort()) {
-      const created = await fetch(`${pipeline.receiverUrl}/people`, {
+      const created = await fetch(`${pipeline.url}/people`, {
         method: 'POST',
         headers: admin(),
         body: JSON.stringify({ name }),
@@ -85,7 +89,7 @@ describe('end to end: npm start on MariaDB and NSQ', () => {
       expect(created.status).toBe(201);
       const person = (await created.json()) as { id: number };
       for (const file of (await readdir(path.join(knownDir, name))).sort()) {
-        const enrolled = await fetch(`${pipeline.receiverUrl}/people/${person.id}/images`, {
+        const enrolled = await fetch(`${pipeline.url}/people/${person.id}/images`, {
           method: 'POST',
           headers: admin(),
           body: JSON.stringify({ path: `faces/known/${name}/${file}` }),
@@ -98,7 +102,7 @@ describe('end to end: npm start on MariaDB and NSQ', () => {
       await readFile(path.join(FIXTURES, 'faces/probes/labels.json'), 'utf8'),
     ) as Record<string, string[]>;
     const files = Object.keys(labels).sort();
-    const submitted = await fetch(`${pipeline.receiverUrl}/images`, {
+    const submitted = await fetch(`${pipeline.url}/images`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ paths: files.map((file) => `faces/probes/${file}`) }),
@@ -126,7 +130,7 @@ describe('end to end: npm start on MariaDB and NSQ', () => {
   }, 300_000);
 
   it('identifies the seed demo: unknown.jpg is hannibal (seed/known_people enrolled at start)', async () => {
-    const submitted = await fetch(`${pipeline.receiverUrl}/image/post`, {
+    const submitted = await fetch(`${pipeline.url}/image/post`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ path: 'seed/unknown_people/unknown.jpg' }),
