@@ -284,7 +284,12 @@ export function createRecognizerClient(
   const deadlineMs = options.deadlineMs ?? 30_000;
   const credentials = options.credentials ?? grpc.credentials.createInsecure();
   const Recognizer = grpc.makeClientConstructor(recognizerServiceDefinition(), 'Recognizer');
-  const recognizer = new Recognizer(address, credentials, options.channelOptions);
+  // Spread calls over every recognizer pod the name resolves to (a headless Service gives one
+  // address per pod); grpc-js's default, pick_first, would pin each client to one pod.
+  const recognizer = new Recognizer(address, credentials, {
+    'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+    ...options.channelOptions,
+  });
   const Health = grpc.makeClientConstructor(
     healthService as unknown as grpc.ServiceDefinition,
     'Health',

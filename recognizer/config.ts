@@ -47,8 +47,6 @@ export interface RecognizerConfig {
   logLevel: LevelWithSilent;
 }
 
-const required = (what: string) => z.string({ error: `required: ${what}` });
-
 const optionalPort = z.coerce.number().int().min(0).max(65535).optional();
 
 const fraction = (fallback: number, min: number, max: number) =>

@@ -214,7 +214,12 @@ export async function runStart(env: Env = process.env): Promise<void> {
   try {
     running = await startFacetrail(env, log);
   } catch (error) {
-    console.error(error instanceof ConfigError ? `facetrail: ${error.message}` : error);
+    const { code, port } = error as { code?: string; port?: number };
+    if (code === 'EADDRINUSE') {
+      console.error(
+        `facetrail: port ${port} is already in use; stop what holds it or choose other ports (RECEIVER_PORT, FRONTEND_PORT, PROCESSOR_PORT, REDEEMER_PORT, RECOGNIZER_PORT)`,
+      );
+    } else console.error(error instanceof ConfigError ? `facetrail: ${error.message}` : error);
     process.exit(error instanceof ConfigError ? 2 : 1);
   }
   let stopping = false;

@@ -37,7 +37,12 @@ describe('decide', () => {
     ],
     ['an unfollowed redirect', status(303), 1, { action: 'requeue', delayMs: 100, retry: '303' }],
     // Retry-After replaces the backoff, capped at backoffMaxMs.
-    ['503 with Retry-After 0', status(503, 0), 3, { action: 'requeue', delayMs: 0, retry: '503' }],
+    [
+      '503 with Retry-After 0: the backoff still applies',
+      status(503, 0),
+      3,
+      { action: 'requeue', delayMs: 400, retry: '503' },
+    ],
     [
       '503 with Retry-After 1 s',
       status(503, 1000),
@@ -51,10 +56,10 @@ describe('decide', () => {
       { action: 'requeue', delayMs: 1000, retry: '429' },
     ],
     [
-      'Retry-After on a 500',
+      'a Retry-After shorter than the backoff on a 500: the backoff wins',
       status(500, 250),
       4,
-      { action: 'requeue', delayMs: 250, retry: '500' },
+      { action: 'requeue', delayMs: 800, retry: '500' },
     ],
     // Retryable, but out of attempts: dead letter.
     [

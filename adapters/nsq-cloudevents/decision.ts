@@ -58,8 +58,8 @@ export function describeOutcome(outcome: DeliveryOutcome): string {
  * | other 4xx                                 | dead letter           | dead letter     |
  * | aborted by shutdown                       | REQ at once, not counted against the sink |
  *
- * Backoff is `base * 2^(attempts-1)` capped at `backoffMaxMs`; a Retry-After from the sink
- * replaces it (capped the same way). Statuses other than 2xx/4xx/5xx (an unfollowed redirect)
+ * Backoff is `base * 2^(attempts-1)`, or the sink's Retry-After when that is longer, capped at
+ * `backoffMaxMs`. Statuses other than 2xx/4xx/5xx (an unfollowed redirect)
  * count as retryable: a misconfigured sink should not drop messages before MAX_ATTEMPTS.
  */
 export function decide(outcome: DeliveryOutcome, attempts: number, policy: RetryPolicy): Decision {
@@ -86,9 +86,11 @@ export function decide(outcome: DeliveryOutcome, attempts: number, policy: Retry
     };
   }
   const retryAfterMs = outcome.kind === 'response' ? outcome.retryAfterMs : undefined;
-  const delayMs =
-    retryAfterMs === undefined
-      ? backoffDelay(attempts, policy)
-      : Math.min(policy.backoffMaxMs, retryAfterMs);
+  // Retry-After is the least the sink asks to wait; the backoff keeps growing past it, so a
+  // long outage spreads MAX_ATTEMPTS over minutes rather than MAX_ATTEMPTS × Retry-After.
+  const delayMs = Math.min(
+    policy.backoffMaxMs,
+    Math.max(retryAfterMs ?? 0, backoffDelay(attempts, policy)),
+  );
   return { action: 'requeue', delayMs, retry: label };
 }

@@ -12,7 +12,8 @@ export interface IdentifiedFace {
 export interface ProcessDeps {
   images: ImagesRepository;
   identify: (request: { path: string }) => Promise<{ faces: IdentifiedFace[] }>;
-  breakerOpen: () => boolean;
+  /** False while the recognizer is known to be down (breaker open, or half-open and not SERVING). */
+  admits: () => Promise<boolean>;
   leaseMs: number;
   maxImageAttempts: number;
   logger: Logger;
@@ -34,8 +35,8 @@ const describe = (error: unknown) => (error instanceof Error ? error.message : S
  * so a later delivery (or the redeemer) tries again.
  */
 export async function processImage(deps: ProcessDeps, imageId: number): Promise<ProcessOutcome> {
-  // While the breaker is open there is no point taking the image (and counting an attempt).
-  if (deps.breakerOpen()) return { kind: 'retry', imageId, reason: 'recognizer circuit open' };
+  // While the recognizer is down there is no point taking the image (and counting an attempt).
+  if (!(await deps.admits())) return { kind: 'retry', imageId, reason: 'recognizer circuit open' };
 
   const outcome = await deps.images.claim(imageId, deps.leaseMs);
   if (outcome.kind === 'missing') return { kind: 'unknown-image', imageId };

@@ -77,6 +77,25 @@ describe('recognizer breaker', () => {
     guarded.shutdown();
   });
 
+  it('admits work when closed, never when open, and when half-open only if the health check says SERVING', async () => {
+    const recognizer = scriptedRecognizer();
+    const guarded = createRecognizerBreaker(recognizer, {
+      errorThresholdPercentage: 50,
+      volumeThreshold: 1,
+      resetTimeoutMs: 50,
+    });
+    expect(await guarded.admits()).toBe(true);
+    await expect(guarded.identify('a.jpg')).rejects.toThrow('unavailable');
+    expect(await guarded.admits()).toBe(false);
+    await sleep(80);
+    expect(guarded.breaker.halfOpen).toBe(true);
+    expect(await guarded.admits()).toBe(false);
+    recognizer.state.serving = true;
+    expect(await guarded.admits()).toBe(true);
+    expect(recognizer.state.identifyCalls).toBe(1);
+    guarded.shutdown();
+  });
+
   it('closes when the health probe answers SERVING and the request succeeds', async () => {
     const recognizer = scriptedRecognizer();
     const guarded = createRecognizerBreaker(recognizer, {

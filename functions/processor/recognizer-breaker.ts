@@ -57,6 +57,15 @@ export function createRecognizerBreaker<Request, Result>(
     get open() {
       return breaker.opened;
     },
+    /**
+     * Whether to take work now: not while open, and while half-open only if the recognizer
+     * answers SERVING (so a probe never spends an image's attempt on a recognizer still down).
+     */
+    async admits(): Promise<boolean> {
+      if (breaker.opened) return false;
+      if (!breaker.halfOpen) return true;
+      return recognizer.checkHealth().catch(() => false);
+    },
     shutdown: () => breaker.shutdown(),
   };
 }

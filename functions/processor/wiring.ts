@@ -36,7 +36,7 @@ export function createProcessor(config: ProcessorConfig, logger: Logger) {
   const app = createProcessorApp({
     images: new ImagesRepository(db),
     identify: guarded.identify,
-    breakerOpen: () => guarded.open,
+    admits: () => guarded.admits(),
     leaseMs: config.leaseMs,
     maxImageAttempts: config.maxImageAttempts,
     retryAfterSeconds: config.retryAfterSeconds,
