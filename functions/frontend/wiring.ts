@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import { connectDatabase } from '../../lib/db/connect.js';
+import { connectDatabase, databaseAnswers } from '../../lib/db/connect.js';
 import { ImagesRepository } from '../../lib/db/images-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
@@ -17,10 +16,7 @@ export function createFrontend(config: FrontendConfig, logger: Logger) {
     refreshSeconds: config.refreshSeconds,
     logger,
     metrics: createMetrics('frontend'),
-    ready: async () => {
-      await sql`SELECT 1`.execute(db);
-      return true;
-    },
+    ready: () => databaseAnswers(db),
   });
   return { app, close: () => db.destroy() };
 }

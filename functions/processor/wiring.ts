@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import { connectDatabase } from '../../lib/db/connect.js';
+import { connectDatabase, databaseAnswers } from '../../lib/db/connect.js';
 import { ImagesRepository } from '../../lib/db/images-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
@@ -44,10 +43,7 @@ export function createProcessor(config: ProcessorConfig, logger: Logger) {
     metrics,
     // Ready when the database answers; an unavailable recognizer is answered with 503s, not by
     // taking the processor out of rotation.
-    ready: async () => {
-      await sql`SELECT 1`.execute(db);
-      return true;
-    },
+    ready: () => databaseAnswers(db),
   });
   return {
     app,

@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import { connectDatabase } from '../../lib/db/connect.js';
+import { connectDatabase, databaseAnswers } from '../../lib/db/connect.js';
 import { ImagesRepository } from '../../lib/db/images-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
@@ -33,10 +32,7 @@ export function createReceiver(
     logger,
     metrics: createMetrics('receiver'),
     // Ready when the source of truth answers; a queue outage only delays work (the redeemer re-sends).
-    ready: async () => {
-      await sql`SELECT 1`.execute(db);
-      return true;
-    },
+    ready: () => databaseAnswers(db),
   });
   return {
     app,

@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import { connectDatabase } from '../../lib/db/connect.js';
+import { connectDatabase, databaseAnswers } from '../../lib/db/connect.js';
 import { ImagesRepository } from '../../lib/db/images-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
@@ -28,10 +27,7 @@ export function createRedeemer(
   const app = createRedeemerApp({
     ...deps,
     metrics: createMetrics('redeemer'),
-    ready: async () => {
-      await sql`SELECT 1`.execute(db);
-      return true;
-    },
+    ready: () => databaseAnswers(db),
   });
   return {
     app,

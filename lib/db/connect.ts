@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
+import { Kysely, MysqlDialect, SqliteDialect, sql } from 'kysely';
 import { createPool } from 'mysql2';
 import type { Database as Schema } from './schema.js';
 import { SqliteDatesPlugin } from './sqlite-dates-plugin.js';
@@ -119,4 +119,10 @@ function connectSqlite(file: string): Db {
 export function isDuplicateKeyError(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/** Readiness of a component whose source of truth is this database: it answers a query. */
+export async function databaseAnswers(db: Db): Promise<boolean> {
+  await sql`SELECT 1`.execute(db);
+  return true;
 }

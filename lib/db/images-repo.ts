@@ -339,32 +339,29 @@ export class ImagesRepository {
   }
 
   /** A permanent failure: FAILED with a reason, final. */
-  async fail(claim: Claim, code: string, message: string): Promise<boolean> {
+  fail(claim: Claim, code: string, message: string): Promise<boolean> {
+    return this.endClaim(claim, 'FAILED', code, message);
+  }
+
+  /** A transient failure: back to PENDING with the reason kept, for a later delivery to retry. */
+  release(claim: Claim, code: string, message: string): Promise<boolean> {
+    return this.endClaim(claim, 'PENDING', code, message);
+  }
+
+  /** Ends our claim with an error, only while it still holds (status PROCESSING, our attempts count). */
+  private async endClaim(
+    claim: Claim,
+    status: 'FAILED' | 'PENDING',
+    code: string,
+    message: string,
+  ): Promise<boolean> {
     const now = new Date();
     const result = await this.db
       .updateTable('images')
       .set({
-        status: 'FAILED',
-        processed_at: now,
+        status,
+        ...(status === 'FAILED' ? { processed_at: now } : {}),
         updated_at: now,
-        lease_until: null,
-        error_code: code,
-        error_message: message.slice(0, 1024),
-      })
-      .where('id', '=', claim.id)
-      .where('status', '=', 'PROCESSING')
-      .where('attempts', '=', claim.attempts)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
-  }
-
-  /** A transient failure: back to PENDING with the reason kept, for a later delivery to retry. */
-  async release(claim: Claim, code: string, message: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('images')
-      .set({
-        status: 'PENDING',
-        updated_at: new Date(),
         lease_until: null,
         error_code: code,
         error_message: message.slice(0, 1024),
