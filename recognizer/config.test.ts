@@ -79,13 +79,14 @@ describe('loadRecognizerConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
     expect(message).toMatch(/DATABASE_URL: expected mysql:\/\//);
-    expect(message).toMatch(/IMAGES_ROOT: required/);
     expect(message).toMatch(/MATCH_THRESHOLD: .*2\.5/);
     expect(message).toMatch(/INFERENCE_WORKERS: /);
     expect(message).toMatch(/INFERENCE_BACKEND: expected auto, wasm or tensorflow/);
   });
 
-  it('requires DATABASE_URL', () => {
-    expect(() => load({ IMAGES_ROOT: '/x' })).toThrow(/DATABASE_URL: required/);
+  it('defaults to SQLite and images in DATA_DIR (standalone mode)', () => {
+    const config = load({ DATA_DIR: '/var/lib/facetrail' });
+    expect(config.databaseUrl).toBe('sqlite:///var/lib/facetrail/facetrail.db');
+    expect(config.imagesRoot).toBe('/var/lib/facetrail/images');
   });
 });
