@@ -5,5 +5,5 @@ import { register } from 'tsx/esm/api';
 register();
 const { main } = await import('../cli/main.ts');
 const code = await main(process.argv);
-// `facetrail start` keeps running; every other command ends here.
-if (process.argv[2] !== 'start') process.exit(code);
+// `facetrail start` keeps running (undefined); every other command ends here.
+if (code !== undefined) process.exit(code);

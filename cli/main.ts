@@ -77,6 +77,7 @@ Examples:
     .action(async () => {
       const { runStart } = await import('../scripts/start.js');
       await runStart(process.env);
+      keepRunning = true;
     });
 
   program
@@ -250,11 +251,15 @@ Examples:
   return program;
 }
 
-/** Runs the CLI; resolves to the exit code. */
-export async function main(argv = process.argv): Promise<number> {
+/** Set by `start`: facetrail is now serving, and the process must go on until a signal. */
+let keepRunning = false;
+
+/** Runs the CLI; resolves to the exit code, or undefined when the process must keep running. */
+export async function main(argv = process.argv): Promise<number | undefined> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
+    if (keepRunning) return undefined;
     return Number(process.exitCode ?? EXIT.ok);
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -13,6 +13,8 @@ describe('resolveImagePath', () => {
     root = path.join(base, 'images');
     await mkdir(path.join(root, 'door-1'), { recursive: true });
     await writeFile(path.join(root, 'door-1', 'a.jpg'), 'x');
+    await mkdir(path.join(root, '..2024'));
+    await writeFile(path.join(root, '..2024', 'b.jpg'), 'x');
     await writeFile(path.join(base, 'secret.jpg'), 'x');
     await symlink(path.join(base, 'secret.jpg'), path.join(root, 'escape.jpg'));
     await symlink(path.join(root, 'door-1', 'a.jpg'), path.join(root, 'inside-link.jpg'));
@@ -33,6 +35,7 @@ describe('resolveImagePath', () => {
 
   it.each([
     ['door-1/a.jpg', 'OK'],
+    ['..2024/b.jpg', 'OK'],
     ['./door-1/a.jpg', 'OK'],
     ['inside-link.jpg', 'OK'],
     ['../secret.jpg', 'PATH_TRAVERSAL'],

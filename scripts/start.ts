@@ -79,113 +79,122 @@ export async function startFacetrail(
 
   const recognizer = new RecognizerServer(loadRecognizerConfig(componentEnv), logger('recognizer'));
   // Warming the models takes seconds: the functions start meanwhile, and events that arrive
-  // early get 503 from the processor and are retried with backoff.
+  // early get 503 from the processor and are retried with backoff. The failure, if any, is
+  // reported by whoever awaits `ready`; it must not crash the process as unhandled meanwhile.
   const ready = recognizer.start();
+  ready.catch(() => undefined);
 
   const queue = config.nsq ? undefined : new MemoryQueue();
   const overrides = queue ? { publisher: queue } : {};
-  const receiver = createReceiver(loadReceiverConfig(componentEnv), logger('receiver'), overrides);
+  const receiverConfig = loadReceiverConfig(componentEnv);
+  const receiver = createReceiver(receiverConfig, logger('receiver'), overrides);
   const processor = createProcessor(loadProcessorConfig(componentEnv), logger('processor'));
   const frontend = createFrontend(loadFrontendConfig(componentEnv), logger('frontend'));
-  const redeemerConfig = loadRedeemerConfig(componentEnv);
-  const redeemer = createRedeemer(redeemerConfig, logger('redeemer'), overrides);
+  const redeemer = createRedeemer(loadRedeemerConfig(componentEnv), logger('redeemer'), overrides);
   const functions = [
     {
       name: 'receiver',
       app: receiver,
       port: config.ports.receiver,
-      maxBodyBytes: loadReceiverConfig(componentEnv).maxUploadBytes,
+      maxBodyBytes: receiverConfig.maxUploadBytes,
     },
     { name: 'processor', app: processor, port: config.ports.processor },
     { name: 'frontend', app: frontend, port: config.ports.frontend },
     { name: 'redeemer', app: redeemer, port: config.ports.redeemer },
   ];
   const servers: RunningFunctionServer[] = [];
-  for (const fn of functions) {
-    http(fn.name, asHttpFunction(fn.app.app));
-    servers.push(
-      await serveFunction({
-        name: fn.name,
-        port: fn.port,
-        host: config.host,
-        logger: logger(fn.name),
-        maxBodyBytes: fn.maxBodyBytes,
-      }),
-    );
-  }
-  const urls = {
-    receiver: local(config.ports.receiver),
-    frontend: local(config.ports.frontend),
-    processor: local(config.ports.processor),
-    redeemer: local(config.ports.redeemer),
+  let stopDelivery: () => Promise<void> = async () => undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const stop = async () => {
+    clearInterval(timer);
+    // Deliveries first (those in flight finish against the processor), then the servers,
+    // what the functions hold, the recognizer and the database.
+    await stopDelivery().catch(() => undefined);
+    await Promise.all(servers.map((server) => server.close()));
+    for (const fn of functions) await fn.app.close().catch(() => undefined);
+    await recognizer.stop().catch(() => undefined);
+    await db.destroy();
   };
 
-  let stopDelivery: () => Promise<void>;
-  if (queue) {
-    startEmbeddedDelivery(
-      queue,
-      {
-        sink: urls.processor,
-        topic: TOPIC,
-        deadLetterTopic: `${TOPIC}.dead`,
-        maxInFlight: config.maxInFlight,
-        timeoutMs: 60_000,
-        policy: { maxAttempts: config.maxAttempts, backoffBaseMs: 1000, backoffMaxMs: 60_000 },
-      },
-      logger('adapter'),
-    );
-    stopDelivery = () => queue.close();
-    // This process is the only consumer of its embedded queue: claims left by a run that died
-    // go back to PENDING, and everything PENDING is sent again (the queue lived in memory).
-    const images = new ImagesRepository(db);
-    const released = await images.releaseOrphanedClaims();
-    const resent = await redeemer.sweep({ unpublishedMs: 0, republishAfterMs: 0 });
-    if (released + resent.republished > 0)
-      log(`recovered ${resent.republished} unfinished image(s) from the previous run`);
-  } else {
-    const adapter = await startAdapter(
-      loadAdapterConfig({
-        ...env,
-        K_SINK: urls.processor,
-        NSQ_TOPIC: TOPIC,
-        NSQD_TCP_ADDRESS: config.nsq!.nsqdTcpAddress,
-        NSQLOOKUPD_HTTP_ADDRESSES: config.nsq!.lookupdHttpAddresses.join(','),
-        HEALTH_PORT: String(config.ports.adapter),
-        // A fresh nsqd has no topic until the first photo: look it up often.
-        NSQ_LOOKUPD_POLL_INTERVAL_SECONDS: env.NSQ_LOOKUPD_POLL_INTERVAL_SECONDS ?? '2',
-      }),
-      logger('adapter'),
-      { healthHost: config.host },
-    );
-    stopDelivery = () => adapter.stop();
+  try {
+    if (queue) {
+      // This process is the only consumer of its embedded queue: claims left by a run that
+      // died go back to PENDING, and everything PENDING is queued again (the queue lived in
+      // memory) before anything new can arrive.
+      const images = new ImagesRepository(db);
+      await images.releaseOrphanedClaims();
+      const resent = await redeemer.resendAllPending();
+      if (resent > 0) log(`recovered ${resent} unfinished image(s) from the previous run`);
+    }
+    for (const fn of functions) {
+      http(fn.name, asHttpFunction(fn.app.app));
+      servers.push(
+        await serveFunction({
+          name: fn.name,
+          port: fn.port,
+          host: config.host,
+          logger: logger(fn.name),
+          maxBodyBytes: fn.maxBodyBytes,
+        }),
+      );
+    }
+    const processorUrl = local(config.ports.processor);
+    if (queue) {
+      startEmbeddedDelivery(
+        queue,
+        {
+          sink: processorUrl,
+          topic: TOPIC,
+          deadLetterTopic: `${TOPIC}.dead`,
+          maxInFlight: config.maxInFlight,
+          timeoutMs: 60_000,
+          policy: { maxAttempts: config.maxAttempts, backoffBaseMs: 1000, backoffMaxMs: 60_000 },
+        },
+        logger('adapter'),
+      );
+      stopDelivery = () => queue.close();
+    } else {
+      const adapter = await startAdapter(
+        loadAdapterConfig({
+          ...env,
+          K_SINK: processorUrl,
+          NSQ_TOPIC: TOPIC,
+          NSQD_TCP_ADDRESS: config.nsq!.nsqdTcpAddress,
+          NSQLOOKUPD_HTTP_ADDRESSES: config.nsq!.lookupdHttpAddresses.join(','),
+          HEALTH_PORT: String(config.ports.adapter),
+          // A fresh nsqd has no topic until the first photo: look it up often.
+          NSQ_LOOKUPD_POLL_INTERVAL_SECONDS: env.NSQ_LOOKUPD_POLL_INTERVAL_SECONDS ?? '2',
+        }),
+        logger('adapter'),
+        { healthHost: config.host },
+      );
+      stopDelivery = () => adapter.stop();
+    }
+  } catch (error) {
+    // Leave nothing running behind a failed start (ports, workers, the database).
+    await stop();
+    throw error;
   }
 
   // No PingSource here: a timer fires the redeemer's sweep.
-  const timer =
-    config.redeemIntervalMs > 0
-      ? setInterval(() => {
-          redeemer
-            .sweep()
-            .catch((error: Error) =>
-              logger('redeemer').warn({ err: error.message }, 'sweep failed'),
-            );
-        }, config.redeemIntervalMs)
-      : undefined;
+  if (config.redeemIntervalMs > 0) {
+    timer = setInterval(() => {
+      redeemer
+        .sweep()
+        .catch((error: Error) => logger('redeemer').warn({ err: error.message }, 'sweep failed'));
+    }, config.redeemIntervalMs);
+  }
 
   return {
-    urls,
+    urls: {
+      receiver: local(config.ports.receiver),
+      frontend: local(config.ports.frontend),
+      processor: local(config.ports.processor),
+      redeemer: local(config.ports.redeemer),
+    },
     adminToken,
     ready,
-    async stop() {
-      clearInterval(timer);
-      // Deliveries first (those in flight finish against the processor), then the servers,
-      // what the functions hold, the recognizer and the database.
-      await stopDelivery().catch(() => undefined);
-      await Promise.all(servers.map((server) => server.close()));
-      for (const fn of functions) await fn.app.close().catch(() => undefined);
-      await recognizer.stop().catch(() => undefined);
-      await db.destroy();
-    },
+    stop,
   };
 }
 

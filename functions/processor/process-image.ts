@@ -1,6 +1,7 @@
 import type { ImagesRepository, NewFace } from '../../lib/db/images-repo.js';
 import type { Logger } from '../../lib/logger.js';
-import { isBreakerOpenError } from './recognizer-breaker.js';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { isBreakerOpenError, ProbeFailedError } from './recognizer-breaker.js';
 
 /** A face as the recognizer reports it (lib/recognizer-client's Identify result). */
 export interface IdentifiedFace {
@@ -26,6 +27,22 @@ export type ProcessOutcome =
   | { kind: 'duplicate'; imageId: number; status: string }
   | { kind: 'unknown-image'; imageId: number }
   | { kind: 'retry'; imageId: number; reason: string };
+
+/**
+ * Whether a failed Identify never got to run inference on the photo: the breaker refused it,
+ * the recognizer was starting, full, or not reachable. Such a failure says nothing about the
+ * photo, so it must not count toward MAX_IMAGE_ATTEMPTS (which is there to stop a photo that
+ * itself crashes or stalls the recognizer).
+ */
+export function neverReachedInference(error: unknown): boolean {
+  if (isBreakerOpenError(error) || error instanceof ProbeFailedError) return true;
+  const { grpcCode, message = '' } = error as { grpcCode?: number; message?: string };
+  if (grpcCode === grpcStatus.RESOURCE_EXHAUSTED) return true;
+  return (
+    grpcCode === grpcStatus.UNAVAILABLE &&
+    /starting|No connection established|ECONNREFUSED|connect/i.test(message)
+  );
+}
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -62,7 +79,9 @@ export async function processImage(deps: ProcessDeps, imageId: number): Promise<
   } catch (error) {
     const { retryable, errorCode } = error as { retryable?: boolean; errorCode?: string };
     if (isBreakerOpenError(error) || retryable !== false) {
-      await deps.images.release(claim, 'RECOGNIZER_UNAVAILABLE', describe(error));
+      await deps.images.release(claim, 'RECOGNIZER_UNAVAILABLE', describe(error), {
+        uncount: neverReachedInference(error),
+      });
       log.warn({ err: describe(error) }, 'recognizer unavailable; image released for retry');
       return { kind: 'retry', imageId, reason: describe(error) };
     }

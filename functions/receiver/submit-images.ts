@@ -7,6 +7,9 @@ import { sniffImageFile } from '../../lib/image-type.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
 
+/** images.path is VARCHAR(1024). */
+const MAX_PATH_LENGTH = 1024;
+
 export interface SubmitDeps {
   images: ImagesRepository;
   publisher: Publisher;
@@ -32,6 +35,10 @@ async function checkPath(
 ): Promise<{ ok: true; relative: string } | { ok: false; item: RefusedItem }> {
   try {
     const resolved = await resolveImagePath(imagesRoot, input);
+    // The column holds 1024 characters; a longer path would fail the whole request.
+    if (resolved.relative.length > MAX_PATH_LENGTH) {
+      throw new AppError('INVALID_REQUEST', `the path is longer than ${MAX_PATH_LENGTH} characters`);
+    }
     if (!(await sniffImageFile(resolved.absolute))) {
       throw new AppError('NOT_AN_IMAGE', `"${String(input)}" is not a JPEG, PNG or WebP image`);
     }

@@ -6,7 +6,7 @@ import { nsqPublisher } from '../../lib/queue/nsq-writer.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
 import { createRedeemerApp } from './app.js';
 import type { RedeemerConfig } from './config.js';
-import { sweepStrandedImages } from './sweep.js';
+import { resendAllPending, sweepStrandedImages } from './sweep.js';
 
 export function createRedeemer(
   config: RedeemerConfig,
@@ -31,13 +31,8 @@ export function createRedeemer(
   });
   return {
     app,
-    /** One sweep; standalone mode's start-up sweep passes 0 windows to re-send everything PENDING. */
-    sweep: (windows: { unpublishedMs?: number; republishAfterMs?: number } = {}) =>
-      sweepStrandedImages({
-        ...deps,
-        unpublishedAfterMs: windows.unpublishedMs ?? deps.unpublishedAfterMs,
-        republishAfterMs: windows.republishAfterMs ?? deps.republishAfterMs,
-      }),
+    sweep: () => sweepStrandedImages(deps),
+    resendAllPending: () => resendAllPending(deps),
     async close() {
       await publisher.close();
       await db.destroy();

@@ -343,9 +343,14 @@ export class ImagesRepository {
     return this.endClaim(claim, 'FAILED', code, message);
   }
 
-  /** A transient failure: back to PENDING with the reason kept, for a later delivery to retry. */
-  release(claim: Claim, code: string, message: string): Promise<boolean> {
-    return this.endClaim(claim, 'PENDING', code, message);
+  /**
+   * A transient failure: back to PENDING with the reason kept, for a later delivery to retry.
+   * published_at is cleared: the delivery that brought it may be finished already (a duplicate
+   * answered while this claim held), so the redeemer's short "never published" sweep covers
+   * it. `uncount` gives the attempt back when the photo never reached inference.
+   */
+  release(claim: Claim, code: string, message: string, { uncount = false } = {}): Promise<boolean> {
+    return this.endClaim(claim, 'PENDING', code, message, uncount);
   }
 
   /** Ends our claim with an error, only while it still holds (status PROCESSING, our attempts count). */
@@ -354,13 +359,15 @@ export class ImagesRepository {
     status: 'FAILED' | 'PENDING',
     code: string,
     message: string,
+    uncount = false,
   ): Promise<boolean> {
     const now = new Date();
     const result = await this.db
       .updateTable('images')
       .set({
         status,
-        ...(status === 'FAILED' ? { processed_at: now } : {}),
+        ...(status === 'FAILED' ? { processed_at: now } : { published_at: null }),
+        ...(uncount ? { attempts: claim.attempts - 1 } : {}),
         updated_at: now,
         lease_until: null,
         error_code: code,
@@ -381,10 +388,23 @@ export class ImagesRepository {
   async releaseOrphanedClaims(): Promise<number> {
     const result = await this.db
       .updateTable('images')
-      .set({ status: 'PENDING', lease_until: null, updated_at: new Date() })
+      .set({ status: 'PENDING', lease_until: null, published_at: null, updated_at: new Date() })
       .where('status', '=', 'PROCESSING')
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
+  }
+
+  /** PENDING images after `afterId`, in id order: the start-up re-send of standalone mode pages through them. */
+  async listPending(afterId: number, limit: number): Promise<Array<{ id: number; path: string }>> {
+    const rows = await this.db
+      .selectFrom('images')
+      .select(['id', 'path'])
+      .where('status', '=', 'PENDING')
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ id: Number(row.id), path: row.path }));
   }
 
   /**

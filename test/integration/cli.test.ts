@@ -164,7 +164,10 @@ describe('facetrail CLI', () => {
     const other = await mkdtemp(path.join(tmpdir(), 'facetrail-migrate-'));
     try {
       const fresh = await runCli(['migrate'], { env: standaloneEnv({ DATA_DIR: other }) });
-      expect([fresh.code, fresh.stdout.trim()]).toEqual([0, 'applied 001_initial_schema.sql']);
+      expect([fresh.code, fresh.stdout.trim()]).toEqual([
+        0,
+        'applied 001_initial_schema.sql, 002_idempotency_key_binary.sql',
+      ]);
       const again = await runCli(['migrate', '--json'], {
         env: standaloneEnv({ DATA_DIR: other }),
       });

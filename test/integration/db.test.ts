@@ -49,6 +49,10 @@ describe.each(['mysql', 'sqlite'] as const)('database on %s', (kind) => {
     await expect(
       images.createImages(['c.jpg'], { key: 'k1', requestHash: 'other' }),
     ).rejects.toBeInstanceOf(IdempotencyConflictError);
+    // Keys are opaque: another case is another key, on both dialects.
+    expect(
+      (await images.createImages(['c.jpg'], { key: 'K1', requestHash: 'other' })).replayed,
+    ).toBe(false);
     const record = await images.get(first.ids[0]!);
     expect(record).toMatchObject({
       path: 'a.jpg',

@@ -162,9 +162,10 @@ describe('processor against a real recognizer and MariaDB', () => {
     const first = await deliver(ids[0]!, 'unknown.jpg');
     expect(first.status).toBe(503);
     expect(first.retryAfter).toBe('2');
+    // Released for a retry; the attempt is given back: the photo never reached inference.
     expect(await images.get(ids[0]!)).toMatchObject({
       status: 'PENDING',
-      attempts: 1,
+      attempts: 0,
       error: { code: 'RECOGNIZER_UNAVAILABLE' },
     });
 
@@ -175,7 +176,8 @@ describe('processor against a real recognizer and MariaDB', () => {
       const answer = await deliver(id, 'unknown.jpg');
       expect(answer.status).toBe(503);
       expect(answer.body).toMatchObject({ error: { code: 'RECOGNIZER_UNAVAILABLE' } });
-      if ((await images.get(id))?.attempts === 0) {
+      // Untouched: never claimed, so no error was recorded on it.
+      if ((await images.get(id))?.error === null) {
         refusedUnclaimed = id;
         break;
       }

@@ -189,6 +189,38 @@ describe('receiver on real MariaDB and nsqd', () => {
     );
   });
 
+  it('refuses an oversized chunked upload (no Content-Length) with 413 instead of buffering it', async () => {
+    const count = async () =>
+      (await database.db.selectFrom('images').select('id').execute()).length;
+    const before = await count();
+    const chunk = Buffer.alloc(256 * 1024, 0xff);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // 4 MiB in all, over the 2 MiB limit; a well-behaved server stops us early.
+        if (sent >= 16) return controller.close();
+        sent++;
+        controller.enqueue(chunk);
+      },
+    });
+    const response = await fetch(`${server.url}/images`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg' },
+      body,
+      duplex: 'half',
+    } as RequestInit & { duplex: 'half' }).catch((error: Error) => error);
+    // Either the 413 arrives, or the server cut the connection after answering it.
+    if (response instanceof Error)
+      expect(response.message).toMatch(/fetch failed|terminated|socket/i);
+    else {
+      expect(response.status).toBe(413);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+        'PAYLOAD_TOO_LARGE',
+      );
+    }
+    expect(await count()).toBe(before);
+  });
+
   it('answers unparsable JSON with a JSON 400, never a stack trace', async () => {
     const response = await post('/images', '{"path": ');
     expect(response.status).toBe(400);

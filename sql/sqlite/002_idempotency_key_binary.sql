@@ -1,0 +1,2 @@
+-- Nothing to change: SQLite's default BINARY collation already makes idempotency keys
+-- case-sensitive, as ../002_idempotency_key_binary.sql makes them on MySQL.
