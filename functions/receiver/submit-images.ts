@@ -37,7 +37,10 @@ async function checkPath(
     const resolved = await resolveImagePath(imagesRoot, input);
     // The column holds 1024 characters; a longer path would fail the whole request.
     if (resolved.relative.length > MAX_PATH_LENGTH) {
-      throw new AppError('INVALID_REQUEST', `the path is longer than ${MAX_PATH_LENGTH} characters`);
+      throw new AppError(
+        'INVALID_REQUEST',
+        `the path is longer than ${MAX_PATH_LENGTH} characters`,
+      );
     }
     if (!(await sniffImageFile(resolved.absolute))) {
       throw new AppError('NOT_AN_IMAGE', `"${String(input)}" is not a JPEG, PNG or WebP image`);
