@@ -1,5 +1,5 @@
 import { ConfigError } from '../lib/config/env.js';
-import { loadRecognizerConfig } from './config.js';
+import { DEFAULT_MATCH_THRESHOLD, loadRecognizerConfig } from './config.js';
 
 const base = { DATABASE_URL: 'mysql://root@127.0.0.1:3306/facetrail', IMAGES_ROOT: '/srv/images' };
 const load = (env: Record<string, string | undefined>) =>
@@ -13,13 +13,19 @@ describe('loadRecognizerConfig', () => {
       knownPeopleDir: undefined,
       host: '0.0.0.0',
       port: 50051,
-      matchThreshold: 0.6,
+      matchThreshold: DEFAULT_MATCH_THRESHOLD,
+      matchStrategy: 'mean',
+      mirrorAverage: 'small',
+      detector: 'ssd',
       minDetectionScore: 0.5,
+      tinyInputSize: 416,
+      smallPhotoSide: 300,
+      smallPhotoPadding: 0.5,
       inferenceWorkers: 3,
       inferenceBackend: 'auto',
       maxImagePixels: 40_000_000,
       maxImageBytes: 32 * 1024 * 1024,
-      inferenceMaxSide: 2048,
+      inferenceMaxSide: 1024,
       inferenceTimeoutMs: 60_000,
       inferenceQueueLimit: 256,
       galleryRefreshMs: 5000,
@@ -56,6 +62,42 @@ describe('loadRecognizerConfig', () => {
       galleryRefreshMs: 0,
       logLevel: 'debug',
     });
+  });
+
+  it('parses the detector and matching settings', () => {
+    expect(
+      load({
+        ...base,
+        DETECTOR: 'tiny',
+        TINY_INPUT_SIZE: '320',
+        MATCH_STRATEGY: 'nearest',
+        MIRROR_AVERAGE: 'false',
+        SMALL_PHOTO_SIDE: '0',
+        SMALL_PHOTO_PADDING: '0.25',
+        INFERENCE_MAX_SIDE: '2048',
+      }),
+    ).toMatchObject({
+      detector: 'tiny',
+      tinyInputSize: 320,
+      matchStrategy: 'nearest',
+      mirrorAverage: 'never',
+      smallPhotoSide: 0,
+      smallPhotoPadding: 0.25,
+      inferenceMaxSide: 2048,
+    });
+    expect(load({ ...base, MIRROR_AVERAGE: 'true' }).mirrorAverage).toBe('always');
+    expect(load({ ...base, MIRROR_AVERAGE: 'always' }).mirrorAverage).toBe('always');
+    expect(() => load({ ...base, MIRROR_AVERAGE: 'sometimes' })).toThrow(
+      /MIRROR_AVERAGE: expected small, always or never/,
+    );
+    expect(() => load({ ...base, DETECTOR: 'mtcnn' })).toThrow(/DETECTOR: expected ssd or tiny/);
+    expect(() => load({ ...base, TINY_INPUT_SIZE: '300' })).toThrow(
+      /TINY_INPUT_SIZE: expected a multiple of 32/,
+    );
+    expect(() => load({ ...base, MATCH_STRATEGY: 'median' })).toThrow(
+      /MATCH_STRATEGY: expected mean or nearest/,
+    );
+    expect(() => load({ ...base, MIN_DETECTION_SCORE: '1' })).toThrow(/MIN_DETECTION_SCORE/);
   });
 
   it('takes PORT when RECOGNIZER_PORT is unset, RECOGNIZER_PORT when both are', () => {

@@ -11,6 +11,22 @@ import {
   positiveInt,
   type Env,
 } from '../lib/config/env.js';
+import { DETECTORS, type DetectorName } from './face-pipeline.js';
+import { MATCH_STRATEGIES, type MatchStrategy } from './gallery.js';
+
+/**
+ * The default MATCH_THRESHOLD, chosen from the LFW benchmark (`npm run bench:recognizer`,
+ * docs/performance.md): the highest distance at which at most 1% of strangers are accepted.
+ */
+export const DEFAULT_MATCH_THRESHOLD = 0.44;
+
+/**
+ * When a face's descriptor is averaged with its mirror image's: `small` — on photos enlarged
+ * by the small-photo path, whose faces are blurry and whose descriptors gain the most (LFW:
+ * docs/performance.md); `always`; `never`. `true`/`false` mean `always`/`never`.
+ */
+export const MIRROR_POLICIES = ['small', 'always', 'never'] as const;
+export type MirrorPolicy = (typeof MIRROR_POLICIES)[number];
 
 export const INFERENCE_BACKENDS = ['auto', 'wasm', 'tensorflow'] as const;
 export type InferenceBackendPreference = (typeof INFERENCE_BACKENDS)[number];
@@ -26,7 +42,20 @@ export interface RecognizerConfig {
   port: number;
   /** A face matches a person only when its distance is strictly below this. */
   matchThreshold: number;
+  /** `mean`: distance to the mean of a person's descriptors; `nearest`: to their closest photo. */
+  matchStrategy: MatchStrategy;
+  /** Which faces get their descriptor averaged with their mirror image's (MirrorPolicy). */
+  mirrorAverage: MirrorPolicy;
+  /** `ssd` (SSD MobileNet v1, the default) or `tiny` (TinyFaceDetector). */
+  detector: DetectorName;
+  /** SSD minConfidence / TinyFaceDetector scoreThreshold. */
   minDetectionScore: number;
+  /** TinyFaceDetector input size (multiple of 32). */
+  tinyInputSize: number;
+  /** Photos whose longest side is below this get a black border before detection (0: never). */
+  smallPhotoSide: number;
+  /** That border on each side, as a fraction of the photo's longest side (0: none). */
+  smallPhotoPadding: number;
   inferenceWorkers: number;
   /** `auto`: tfjs-node when it loads, else wasm. */
   inferenceBackend: InferenceBackendPreference;
@@ -60,15 +89,32 @@ const shape = (cores: number) => ({
   RECOGNIZER_HOST: z.string().default('0.0.0.0'),
   RECOGNIZER_PORT: optionalPort,
   PORT: optionalPort,
-  MATCH_THRESHOLD: fraction(0.6, 0, 2),
-  MIN_DETECTION_SCORE: fraction(0.5, 0.05, 1),
+  MATCH_THRESHOLD: fraction(DEFAULT_MATCH_THRESHOLD, 0, 2),
+  MATCH_STRATEGY: z.enum(MATCH_STRATEGIES, { error: 'expected mean or nearest' }).default('mean'),
+  MIRROR_AVERAGE: z
+    .enum([...MIRROR_POLICIES, 'true', 'false'], { error: 'expected small, always or never' })
+    .default('small')
+    .transform((value): MirrorPolicy =>
+      value === 'true' ? 'always' : value === 'false' ? 'never' : value,
+    ),
+  MIN_DETECTION_SCORE: fraction(0.5, 0.05, 0.99),
+  DETECTOR: z.enum(DETECTORS, { error: 'expected ssd or tiny' }).default('ssd'),
+  TINY_INPUT_SIZE: z.coerce
+    .number()
+    .int()
+    .min(128)
+    .max(1024)
+    .refine((value) => value % 32 === 0, 'expected a multiple of 32 (e.g. 320, 416, 512)')
+    .default(416),
+  SMALL_PHOTO_SIDE: z.coerce.number().int().min(0).max(4096).default(300),
+  SMALL_PHOTO_PADDING: fraction(0.5, 0, 2),
   INFERENCE_WORKERS: z.coerce.number().int().min(1).max(64).default(cores),
   INFERENCE_BACKEND: z
     .enum(INFERENCE_BACKENDS, { error: 'expected auto, wasm or tensorflow' })
     .default('auto'),
   MAX_IMAGE_PIXELS: positiveInt(40_000_000),
   MAX_IMAGE_BYTES: positiveInt(32 * 1024 * 1024),
-  INFERENCE_MAX_SIDE: z.coerce.number().int().min(256).max(16_384).default(2048),
+  INFERENCE_MAX_SIDE: z.coerce.number().int().min(256).max(16_384).default(1024),
   INFERENCE_TIMEOUT_MS: positiveInt(60_000),
   INFERENCE_QUEUE_LIMIT: positiveInt(256),
   GALLERY_REFRESH_MS: nonNegativeInt(5000),
@@ -96,7 +142,13 @@ export function loadRecognizerConfig(
     host: parsed.RECOGNIZER_HOST,
     port: parsed.RECOGNIZER_PORT ?? parsed.PORT ?? 50051,
     matchThreshold: parsed.MATCH_THRESHOLD,
+    matchStrategy: parsed.MATCH_STRATEGY,
+    mirrorAverage: parsed.MIRROR_AVERAGE,
+    detector: parsed.DETECTOR,
     minDetectionScore: parsed.MIN_DETECTION_SCORE,
+    tinyInputSize: parsed.TINY_INPUT_SIZE,
+    smallPhotoSide: parsed.SMALL_PHOTO_SIDE,
+    smallPhotoPadding: parsed.SMALL_PHOTO_PADDING,
     inferenceWorkers: parsed.INFERENCE_WORKERS,
     inferenceBackend: parsed.INFERENCE_BACKEND,
     maxImagePixels: parsed.MAX_IMAGE_PIXELS,

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { decodeImage } from './decode.js';
+import { decodeImage, inferenceGeometry } from './decode.js';
 
 const limits = { maxPixels: 1_000_000, maxSide: 512 };
 const solid = (width: number, height: number, channels: 3 | 4 = 3) =>
@@ -64,6 +64,53 @@ describe('decodeImage', () => {
     });
     const small = await decodeImage(await solid(100, 50).png().toBuffer(), limits);
     expect(small).toMatchObject({ width: 100, height: 50 });
+  });
+
+  it('enlarges a photo smaller than smallPhotoSide to it and centres it in a black border', async () => {
+    const options = { ...limits, smallPhotoSide: 300, smallPhotoPadding: 0.5 };
+    const image = await decodeImage(await solid(150, 100).png().toBuffer(), options);
+    // 150×100 → 300×200, then 150 px of black on every side.
+    expect(image).toMatchObject({
+      width: 600,
+      height: 500,
+      originalWidth: 150,
+      originalHeight: 100,
+      content: { x: 150, y: 150, width: 300, height: 200 },
+      enlarged: true,
+    });
+    const pixel = (x: number, y: number) =>
+      Array.from(image.data.subarray((y * image.width + x) * 3, (y * image.width + x) * 3 + 3));
+    expect(pixel(0, 0)).toEqual([0, 0, 0]);
+    expect(pixel(300, 250)).toEqual([200, 100, 50]);
+    // Photos at or above the size, and every photo when the padding is 0, are left alone.
+    const big = await decodeImage(await solid(300, 100).png().toBuffer(), options);
+    expect(big).toMatchObject({
+      width: 300,
+      height: 100,
+      content: { x: 0, y: 0, width: 300, height: 100 },
+      enlarged: false,
+    });
+    const unpadded = await decodeImage(await solid(150, 100).png().toBuffer(), {
+      ...options,
+      smallPhotoPadding: 0,
+    });
+    expect(unpadded).toMatchObject({ width: 300, height: 200, content: { x: 0, y: 0 } });
+  });
+
+  it('computes the inference geometry: scale down, enlarge small photos, border', () => {
+    const options = { maxSide: 1024, smallPhotoSide: 300, smallPhotoPadding: 0.5 };
+    expect(inferenceGeometry(4000, 3000, options)).toEqual({
+      side: 1024,
+      border: 0,
+      enlarge: false,
+    });
+    expect(inferenceGeometry(640, 480, options)).toEqual({ side: 640, border: 0, enlarge: false });
+    expect(inferenceGeometry(150, 150, options)).toEqual({ side: 300, border: 150, enlarge: true });
+    expect(inferenceGeometry(150, 150, { ...options, smallPhotoSide: 0 })).toEqual({
+      side: 150,
+      border: 0,
+      enlarge: false,
+    });
   });
 
   it('refuses more pixels than allowed (decompression bombs) as IMAGE_TOO_LARGE', async () => {

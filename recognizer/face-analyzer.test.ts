@@ -18,6 +18,18 @@ describe('scaleBox', () => {
     });
   });
 
+  it('removes the border added around a small photo before scaling', () => {
+    // A 150×150 photo enlarged to 300 and bordered by 150 px: the face at 200..400 of the
+    // 600×600 canvas is 25..125 of the photo.
+    expect(
+      scaleBox(
+        { x: 200, y: 150, width: 200, height: 300 },
+        { x: 150, y: 150, width: 300, height: 300 },
+        { width: 150, height: 150 },
+      ),
+    ).toEqual({ x: 25, y: 0, width: 100, height: 150 });
+  });
+
   it('clips boxes that reach past the image edges', () => {
     expect(
       scaleBox(
@@ -80,6 +92,60 @@ describe('FaceAnalyzer', () => {
       faces: [{ box: { x: 0, y: 0, width: 200, height: 200 }, score: 0.9 }],
     });
     expect(analyzer.count).toBe(1);
+  });
+
+  it('enlarges and borders a small photo, and drops a face that lies only in the border', async () => {
+    const seen: RawImage[] = [];
+    const mirrored: Array<boolean | undefined> = [];
+    const detector: Detector = {
+      detect: async (image, _signal, options) => {
+        seen.push(image);
+        mirrored.push(options?.mirrorAverage);
+        return [
+          // On the photo (the canvas centre) and entirely in the black border.
+          {
+            box: { x: 250, y: 250, width: 100, height: 100 },
+            score: 0.9,
+            descriptor: new Float32Array(128),
+          },
+          {
+            box: { x: 10, y: 10, width: 50, height: 50 },
+            score: 0.8,
+            descriptor: new Float32Array(128),
+          },
+        ];
+      },
+    };
+    const analyzer = new FaceAnalyzer(detector, {
+      maxPixels: 1_000_000,
+      maxSide: 1024,
+      smallPhotoSide: 300,
+      smallPhotoPadding: 0.5,
+      mirrorAverage: 'small',
+      concurrency: 1,
+      queueLimit: 1,
+    });
+    const small = await sharp({
+      create: { width: 150, height: 150, channels: 3, background: '#888' },
+    })
+      .jpeg()
+      .toBuffer();
+    const result = await analyzer.analyze(small);
+    expect(seen[0]).toMatchObject({ width: 600, height: 600 });
+    expect(result).toEqual({
+      width: 150,
+      height: 150,
+      faces: [
+        {
+          box: { x: 50, y: 50, width: 50, height: 50 },
+          score: 0.9,
+          descriptor: expect.any(Float32Array),
+        },
+      ],
+    });
+    // MIRROR_AVERAGE=small: only the enlarged small photo's faces are mirror-averaged.
+    await analyzer.analyze(await photo());
+    expect(mirrored).toEqual([true, false]);
   });
 
   it('keeps at most `concurrency` images in flight and refuses callers past the queue limit', async () => {

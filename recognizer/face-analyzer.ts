@@ -1,3 +1,4 @@
+import type { MirrorPolicy } from './config.js';
 import { decodeImage, type DecodeOptions } from './decode.js';
 import {
   InferenceError,
@@ -20,8 +21,13 @@ export interface Analysis {
   height: number;
 }
 
+export interface DetectOptions {
+  /** Average each face's descriptor with its mirror image's. */
+  mirrorAverage?: boolean;
+}
+
 export interface Detector {
-  detect(image: RawImage, signal?: AbortSignal): Promise<DetectedFace[]>;
+  detect(image: RawImage, signal?: AbortSignal, options?: DetectOptions): Promise<DetectedFace[]>;
 }
 
 export interface FaceAnalyzerOptions extends DecodeOptions {
@@ -29,20 +35,27 @@ export interface FaceAnalyzerOptions extends DecodeOptions {
   concurrency: number;
   /** Calls allowed to wait for one of those places; beyond, InferenceError `busy`. */
   queueLimit: number;
+  /** Which photos' faces get mirror-averaged descriptors; default `never`. */
+  mirrorAverage?: MirrorPolicy;
 }
 
-/** Scales a box from the analysed (possibly shrunk) image back to the original, clipped. */
+/**
+ * Maps a box from the analysed image (possibly shrunk, possibly with a border: `from` is
+ * where the photo lies in it) back to the original photo's pixels, rounded and clipped.
+ */
 export function scaleBox(
   box: Box,
-  from: { width: number; height: number },
+  from: { x?: number; y?: number; width: number; height: number },
   to: { width: number; height: number },
 ): Box {
   const sx = to.width / from.width;
   const sy = to.height / from.height;
-  const left = Math.min(Math.max(Math.round(box.x * sx), 0), to.width);
-  const top = Math.min(Math.max(Math.round(box.y * sy), 0), to.height);
-  const right = Math.min(Math.max(Math.round((box.x + box.width) * sx), 0), to.width);
-  const bottom = Math.min(Math.max(Math.round((box.y + box.height) * sy), 0), to.height);
+  const x = box.x - (from.x ?? 0);
+  const y = box.y - (from.y ?? 0);
+  const left = Math.min(Math.max(Math.round(x * sx), 0), to.width);
+  const top = Math.min(Math.max(Math.round(y * sy), 0), to.height);
+  const right = Math.min(Math.max(Math.round((x + box.width) * sx), 0), to.width);
+  const bottom = Math.min(Math.max(Math.round((y + box.height) * sy), 0), to.height);
   return { x: left, y: top, width: right - left, height: bottom - top };
 }
 
@@ -72,14 +85,20 @@ export class FaceAnalyzer {
     try {
       this.analyses += 1;
       const image = await decodeImage(bytes, this.options);
-      const faces = await this.detector.detect(image, signal);
+      const policy = this.options.mirrorAverage ?? 'never';
+      const faces = await this.detector.detect(image, signal, {
+        mirrorAverage: policy === 'always' || (policy === 'small' && image.enlarged),
+      });
       const to = { width: image.originalWidth, height: image.originalHeight };
       return {
-        faces: faces.map((face) => ({
-          box: scaleBox(face.box, image, to),
-          score: face.score,
-          descriptor: face.descriptor,
-        })),
+        faces: faces
+          .map((face) => ({
+            box: scaleBox(face.box, image.content, to),
+            score: face.score,
+            descriptor: face.descriptor,
+          }))
+          // Only with a border around a small photo: nothing of the box is on the photo.
+          .filter((face) => face.box.width > 0 && face.box.height > 0),
         width: image.originalWidth,
         height: image.originalHeight,
       };

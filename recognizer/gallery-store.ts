@@ -1,12 +1,14 @@
 import type { Logger } from '../lib/logger.js';
 import type { PeopleRepository } from '../lib/db/people-repo.js';
-import { DESCRIPTOR_LENGTH, Gallery } from './gallery.js';
+import { DESCRIPTOR_LENGTH, Gallery, type MatchStrategy } from './gallery.js';
 
 export type GallerySource = Pick<PeopleRepository, 'allDescriptors' | 'galleryVersion'>;
 
 export interface GalleryStoreOptions {
   /** Poll galleryVersion() this often; 0 disables polling. */
   refreshMs: number;
+  /** How a person's several photos are compared with a face; default `mean`. */
+  strategy?: MatchStrategy;
   logger: Logger;
 }
 
@@ -95,7 +97,7 @@ export class GalleryStore {
         'stored descriptors of the wrong length were skipped',
       );
     }
-    const gallery = new Gallery(usable);
+    const gallery = new Gallery(usable, this.options.strategy);
     const changed = gallery.size !== this.current.size || version !== this.version;
     this.current = gallery;
     this.version = version;

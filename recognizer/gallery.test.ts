@@ -40,17 +40,41 @@ describe('Gallery', () => {
     expect(other.distance).toBeCloseTo(0.5, 6);
   });
 
-  it('uses the minimum distance over the photos of a person with several', () => {
-    const gallery = new Gallery([
-      { ...ada, descriptor: unit(0, 5) },
-      { ...bob, descriptor: unit(0, 1.4) },
-      { ...ada, descriptor: unit(0, 1.1) },
-      { ...ada, descriptor: unit(3) },
-    ]);
-    expect(gallery).toMatchObject({ size: 4, people: 2 });
+  it('nearest: uses the minimum distance over the photos of a person with several', () => {
+    const gallery = new Gallery(
+      [
+        { ...ada, descriptor: unit(0, 5) },
+        { ...bob, descriptor: unit(0, 1.4) },
+        { ...ada, descriptor: unit(0, 1.1) },
+        { ...ada, descriptor: unit(3) },
+      ],
+      'nearest',
+    );
+    expect(gallery).toMatchObject({ size: 4, people: 2, strategy: 'nearest' });
     const nearest = gallery.nearest(unit(0, 1))!;
     expect(nearest).toMatchObject(ada);
     expect(nearest.distance).toBeCloseTo(0.1, 6);
+  });
+
+  it("mean (the default): uses the distance to the mean of a person's descriptors", () => {
+    const gallery = new Gallery([
+      { ...ada, descriptor: unit(0, 0.8) },
+      { ...bob, descriptor: unit(0, 1.3) },
+      { ...ada, descriptor: unit(0, 1.6) },
+    ]);
+    expect(gallery).toMatchObject({ size: 3, people: 2, strategy: 'mean' });
+    // Ada's mean is 1.2 on axis 0: 0.1 from the probe; Bob's only photo is 0.2 away.
+    const nearest = gallery.nearest(unit(0, 1.1))!;
+    expect(nearest).toMatchObject(ada);
+    expect(nearest.distance).toBeCloseTo(0.1, 6);
+    // Ada's closest photo (0.8) would be nearer to 0.9 than Bob, but her mean is not.
+    expect(gallery.nearest(unit(0, 1.35))).toMatchObject(bob);
+    expect(
+      new Gallery(
+        [...[0.8, 1.3, 1.6].map((v) => ({ ...ada, descriptor: unit(0, v) }))],
+        'nearest',
+      ).nearest(unit(0, 0.85))!.distance,
+    ).toBeCloseTo(0.05, 6);
   });
 
   it('matches only under the threshold but always reports the nearest person', () => {
@@ -72,32 +96,49 @@ describe('Gallery', () => {
     expect(result.match).toBeUndefined();
   });
 
-  it('agrees with a brute-force search on random descriptors', () => {
-    let seed = 42;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31 - 0.5;
-    };
-    const entries = Array.from({ length: 200 }, (_, i) => ({
-      personId: i % 37,
-      personName: `p${i % 37}`,
-      descriptor: Float32Array.from({ length: DESCRIPTOR_LENGTH }, random),
-    }));
-    const gallery = new Gallery(entries);
-    for (let probeIndex = 0; probeIndex < 20; probeIndex++) {
-      const probe = Float32Array.from({ length: DESCRIPTOR_LENGTH }, random);
-      let best = { personId: -1, distance: Infinity };
-      for (const entry of entries) {
-        const distance = Math.hypot(
-          ...Array.from(entry.descriptor, (value, i) => value - probe[i]!),
-        );
-        if (distance < best.distance) best = { personId: entry.personId, distance };
+  it.each(['nearest', 'mean'] as const)(
+    'agrees with a brute-force search on random descriptors (%s)',
+    (strategy) => {
+      let seed = 42;
+      const random = () => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed / 2 ** 31 - 0.5;
+      };
+      const entries = Array.from({ length: 200 }, (_, i) => ({
+        personId: i % 37,
+        personName: `p${i % 37}`,
+        descriptor: Float32Array.from({ length: DESCRIPTOR_LENGTH }, random),
+      }));
+      const gallery = new Gallery(entries, strategy);
+      // What each person is compared by: every photo, or the mean of their photos.
+      const rows =
+        strategy === 'nearest'
+          ? entries
+          : Array.from({ length: 37 }, (_, personId) => {
+              const own = entries.filter((entry) => entry.personId === personId);
+              return {
+                personId,
+                descriptor: Float32Array.from(
+                  { length: DESCRIPTOR_LENGTH },
+                  (_, i) => own.reduce((sum, entry) => sum + entry.descriptor[i]!, 0) / own.length,
+                ),
+              };
+            });
+      for (let probeIndex = 0; probeIndex < 20; probeIndex++) {
+        const probe = Float32Array.from({ length: DESCRIPTOR_LENGTH }, random);
+        let best = { personId: -1, distance: Infinity };
+        for (const entry of rows) {
+          const distance = Math.hypot(
+            ...Array.from(entry.descriptor, (value, i) => value - probe[i]!),
+          );
+          if (distance < best.distance) best = { personId: entry.personId, distance };
+        }
+        const nearest = gallery.nearest(probe)!;
+        expect(nearest.personId).toBe(best.personId);
+        expect(nearest.distance).toBeCloseTo(best.distance, 5);
       }
-      const nearest = gallery.nearest(probe)!;
-      expect(nearest.personId).toBe(best.personId);
-      expect(nearest.distance).toBeCloseTo(best.distance, 5);
-    }
-  });
+    },
+  );
 
   it('refuses descriptors of the wrong length', () => {
     expect(() => new Gallery([{ ...ada, descriptor: new Float32Array(64) }])).toThrow(/64 values/);

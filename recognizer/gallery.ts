@@ -1,6 +1,16 @@
 /** Length of a face-api (dlib ResNet) descriptor. */
 export const DESCRIPTOR_LENGTH = 128;
 
+/**
+ * How a person with several enrolled photos is compared with a face:
+ * `mean` — the distance to the mean of the person's descriptors (one row per person);
+ * `nearest` — the distance to the closest of the person's photos (one row per photo).
+ * On LFW `mean` identifies more people at the same rate of strangers accepted (the mean
+ * averages out each photo's lighting, pose and blur; docs/performance.md).
+ */
+export const MATCH_STRATEGIES = ['mean', 'nearest'] as const;
+export type MatchStrategy = (typeof MATCH_STRATEGIES)[number];
+
 export interface GalleryEntry {
   personId: number;
   personName: string;
@@ -32,19 +42,25 @@ export function isMatch(distance: number, threshold: number): boolean {
 
 /**
  * An immutable in-memory set of known descriptors, packed in one Float32Array so a lookup
- * is a tight loop over contiguous memory. A person with several photos simply has several
- * rows; the nearest row overall therefore gives the minimum distance over their photos.
+ * is a tight loop over contiguous memory. With the `nearest` strategy each photo is a row
+ * (the nearest row gives the minimum distance over a person's photos); with `mean` each
+ * person is one row, the mean of their photos' descriptors.
  */
 export class Gallery {
   static readonly empty = new Gallery([]);
 
+  /** Enrolled descriptors (photos). */
   readonly size: number;
   readonly people: number;
+  readonly strategy: MatchStrategy;
+  /** Rows searched per lookup: photos (`nearest`) or people (`mean`). */
+  private readonly rows: number;
   private readonly vectors: Float32Array;
   private readonly owners: Int32Array;
   private readonly persons: Array<{ personId: number; personName: string }> = [];
 
-  constructor(entries: readonly GalleryEntry[]) {
+  constructor(entries: readonly GalleryEntry[], strategy: MatchStrategy = 'mean') {
+    this.strategy = strategy;
     for (const entry of entries) {
       if (entry.descriptor.length !== DESCRIPTOR_LENGTH) {
         throw new Error(
@@ -53,23 +69,45 @@ export class Gallery {
       }
     }
     this.size = entries.length;
-    this.vectors = new Float32Array(entries.length * DESCRIPTOR_LENGTH);
-    this.owners = new Int32Array(entries.length);
     const personIndex = new Map<number, number>();
-    entries.forEach((entry, row) => {
+    const ownerOf = entries.map((entry) => {
       let index = personIndex.get(entry.personId);
       if (index === undefined) {
         index = this.persons.length;
         personIndex.set(entry.personId, index);
         this.persons.push({ personId: entry.personId, personName: entry.personName });
       }
-      this.owners[row] = index;
-      this.vectors.set(entry.descriptor, row * DESCRIPTOR_LENGTH);
+      return index;
     });
     this.people = this.persons.length;
+    if (strategy === 'nearest') {
+      this.rows = entries.length;
+      this.vectors = new Float32Array(entries.length * DESCRIPTOR_LENGTH);
+      this.owners = Int32Array.from(ownerOf);
+      entries.forEach((entry, row) => this.vectors.set(entry.descriptor, row * DESCRIPTOR_LENGTH));
+    } else {
+      // Sums in float64, then one mean row per person.
+      this.rows = this.people;
+      const sums = new Float64Array(this.people * DESCRIPTOR_LENGTH);
+      const counts = new Int32Array(this.people);
+      entries.forEach((entry, row) => {
+        const person = ownerOf[row]!;
+        counts[person] = (counts[person] ?? 0) + 1;
+        const offset = person * DESCRIPTOR_LENGTH;
+        for (let i = 0; i < DESCRIPTOR_LENGTH; i++)
+          sums[offset + i] = (sums[offset + i] ?? 0) + (entry.descriptor[i] as number);
+      });
+      this.vectors = new Float32Array(this.people * DESCRIPTOR_LENGTH);
+      for (let person = 0; person < this.people; person++) {
+        const offset = person * DESCRIPTOR_LENGTH;
+        for (let i = 0; i < DESCRIPTOR_LENGTH; i++)
+          this.vectors[offset + i] = (sums[offset + i] as number) / (counts[person] as number);
+      }
+      this.owners = Int32Array.from({ length: this.people }, (_, person) => person);
+    }
   }
 
-  /** The closest person (minimum over each person's photos), or undefined when empty. */
+  /** The closest person (by this gallery's strategy), or undefined when empty. */
   nearest(descriptor: ArrayLike<number>): Neighbour | undefined {
     if (descriptor.length !== DESCRIPTOR_LENGTH) {
       throw new Error(`descriptor has ${descriptor.length} values, expected ${DESCRIPTOR_LENGTH}`);
@@ -77,7 +115,7 @@ export class Gallery {
     const vectors = this.vectors;
     let bestRow = -1;
     let best = Infinity;
-    for (let row = 0; row < this.size; row++) {
+    for (let row = 0; row < this.rows; row++) {
       const offset = row * DESCRIPTOR_LENGTH;
       let sum = 0;
       for (let i = 0; i < DESCRIPTOR_LENGTH && sum < best; i++) {

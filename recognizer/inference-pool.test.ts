@@ -102,6 +102,35 @@ describe('InferencePool', () => {
     await expect(pool.detect(image(20))).rejects.toMatchObject({ kind: 'closed' });
   });
 
+  it('passes mirror averaging per job', async () => {
+    const pool = createPool({ size: 1 });
+    await pool.ready;
+    const [plain] = await pool.detect(image(20));
+    const [mirrored] = await pool.detect(image(20), undefined, { mirrorAverage: true });
+    expect(plain!.descriptor[1]).toBe(0);
+    expect(mirrored!.descriptor[1]).toBe(1);
+  });
+
+  it('warns when the live tensors of a worker grow from one job to the next', async () => {
+    const lines: Array<{ msg: string; tensors?: number }> = [];
+    const pool = createPool({
+      size: 1,
+      logger: createLogger('test', 'warn', {
+        write: (line: string) => lines.push(JSON.parse(line) as { msg: string }),
+      }),
+    });
+    await pool.ready;
+    await pool.detect(image(20));
+    await pool.detect(image(20));
+    expect(lines).toEqual([]);
+    expect(pool.stats().tensors).toEqual([10]);
+    await pool.detect(image(4));
+    expect(lines).toMatchObject([
+      { msg: expect.stringMatching(/tensors are accumulating/), tensors: 11 },
+    ]);
+    expect(pool.stats().tensors).toEqual([11]);
+  });
+
   it('rejects ready when a worker cannot start', async () => {
     const pool = createPool({ backend: 'tensorflow' });
     await expect(pool.ready).rejects.toThrow(/failed to start: fake: no tfjs-node here/);

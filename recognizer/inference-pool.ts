@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../lib/logger.js';
 import type { InferenceBackendPreference } from './config.js';
+import type { DetectorName } from './face-pipeline.js';
 import {
   InferenceError,
   type DetectedFace,
@@ -14,7 +15,11 @@ import { siblingModule, spawnWorker } from './spawn-worker.js';
 export interface InferencePoolOptions {
   size: number;
   backend: InferenceBackendPreference;
+  /** Default `ssd`. */
+  detector?: DetectorName;
   minDetectionScore: number;
+  /** TinyFaceDetector input size; default 416. */
+  tinyInputSize?: number;
   /** A job running longer than this fails (retryably) and its worker is replaced. */
   jobTimeoutMs: number;
   logger: Logger;
@@ -42,11 +47,14 @@ export interface PoolStats {
   completed: number;
   failed: number;
   restarts: number;
+  /** Live tfjs tensors reported by each worker after its last job (constant unless a leak). */
+  tensors: number[];
 }
 
 interface Job {
   id: number;
   image: RawImage;
+  mirrorAverage: boolean;
   resolve(faces: DetectedFace[]): void;
   reject(error: Error): void;
   signal: AbortSignal | undefined;
@@ -63,6 +71,9 @@ interface Slot {
   crashes: number;
   restartTimer: NodeJS.Timeout | undefined;
   lastError: Error | undefined;
+  /** Live tensors after the worker's last job; the first job's count is the reference. */
+  tensors: number | undefined;
+  tensorsReference: number | undefined;
 }
 
 /**
@@ -90,7 +101,12 @@ export class InferencePool {
     if (!Number.isInteger(options.size) || options.size < 1)
       throw new Error('the pool needs at least one worker');
     this.workerUrl = options.workerUrl ?? siblingModule(import.meta.url, 'inference-worker');
-    this.init = { backend: options.backend, minDetectionScore: options.minDetectionScore };
+    this.init = {
+      backend: options.backend,
+      detector: options.detector ?? 'ssd',
+      minDetectionScore: options.minDetectionScore,
+      tinyInputSize: options.tinyInputSize ?? 416,
+    };
     this.ready = new Promise<PoolInfo>((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -106,6 +122,8 @@ export class InferencePool {
       crashes: 0,
       restartTimer: undefined,
       lastError: undefined,
+      tensors: undefined,
+      tensorsReference: undefined,
     }));
     for (const slot of this.slots) this.spawn(slot);
   }
@@ -126,17 +144,30 @@ export class InferencePool {
       busy: this.slots.filter((slot) => slot.state === 'busy').length,
       queued: this.queue.length,
       ...this.counters,
+      tensors: this.slots.map((slot) => slot.tensors ?? 0),
     };
   }
 
   /** Detects every face on a decoded image. Rejects with InferenceError on machinery failures. */
-  detect(image: RawImage, signal?: AbortSignal): Promise<DetectedFace[]> {
+  detect(
+    image: RawImage,
+    signal?: AbortSignal,
+    options: { mirrorAverage?: boolean } = {},
+  ): Promise<DetectedFace[]> {
     if (this.closing)
       return Promise.reject(new InferenceError('closed', 'the recognizer is shutting down'));
     if (signal?.aborted)
       return Promise.reject(new InferenceError('cancelled', 'the call was cancelled'));
     return new Promise<DetectedFace[]>((resolve, reject) => {
-      const job: Job = { id: this.nextJobId++, image, resolve, reject, signal, onAbort: undefined };
+      const job: Job = {
+        id: this.nextJobId++,
+        image,
+        mirrorAverage: options.mirrorAverage ?? false,
+        resolve,
+        reject,
+        signal,
+        onAbort: undefined,
+      };
       if (signal) {
         // Only a job still waiting is dropped; one already on a worker runs to its end.
         job.onAbort = () => {
@@ -187,6 +218,8 @@ export class InferencePool {
       name: `inference-${slot.index}`,
     });
     slot.worker = worker;
+    slot.tensors = undefined;
+    slot.tensorsReference = undefined;
     worker.on('message', (message: FromWorker) => this.onMessage(slot, worker, message));
     worker.on('error', (error) => {
       if (slot.worker === worker) slot.lastError = error;
@@ -231,6 +264,7 @@ export class InferencePool {
         slot.state = 'idle';
         if (message.type === 'result') {
           this.counters.completed += 1;
+          this.noteTensors(slot, message.tensors);
           this.settle(job, undefined, message.faces);
         } else {
           this.counters.failed += 1;
@@ -242,6 +276,23 @@ export class InferencePool {
       case 'fatal':
         slot.lastError = new Error(message.message);
         return;
+    }
+  }
+
+  /** Warns when a worker's live tensor count grows past the count after its first job. */
+  private noteTensors(slot: Slot, tensors: number | undefined): void {
+    if (typeof tensors !== 'number') return;
+    slot.tensors = tensors;
+    if (slot.tensorsReference === undefined) {
+      slot.tensorsReference = tensors;
+      return;
+    }
+    if (tensors > slot.tensorsReference) {
+      this.options.logger.warn(
+        { worker: slot.index, tensors, reference: slot.tensorsReference },
+        'tfjs tensors are accumulating in an inference worker (a leak)',
+      );
+      slot.tensorsReference = tensors;
     }
   }
 
@@ -309,7 +360,12 @@ export class InferencePool {
         // The exit handler restarts it; wasm inference cannot be interrupted any other way.
         void worker.terminate();
       }, this.options.jobTimeoutMs);
-      const message: ToWorker = { type: 'detect', id: job.id, image: job.image };
+      const message: ToWorker = {
+        type: 'detect',
+        id: job.id,
+        image: job.image,
+        mirrorAverage: job.mirrorAverage,
+      };
       worker.postMessage(message);
     }
   }

@@ -3,6 +3,7 @@
  * Images cross the thread boundary already decoded: RGB, 8 bits per channel, row-major.
  */
 import type { InferenceBackendPreference } from './config.js';
+import type { DetectorName } from './face-pipeline.js';
 
 export interface Box {
   x: number;
@@ -30,14 +31,19 @@ export interface DetectedFace {
 /** Given to every worker as workerData. */
 export interface WorkerInit {
   backend: InferenceBackendPreference;
+  detector: DetectorName;
   minDetectionScore: number;
+  /** TinyFaceDetector input size (used when detector is `tiny`). */
+  tinyInputSize: number;
 }
 
-export type ToWorker = { type: 'detect'; id: number; image: RawImage };
+/** `mirrorAverage`: average each face's descriptor with its mirror image's. */
+export type ToWorker = { type: 'detect'; id: number; image: RawImage; mirrorAverage: boolean };
 
 export type FromWorker =
   | { type: 'ready'; backend: string; loadMs: number; warmupMs: number; notes: string[] }
-  | { type: 'result'; id: number; faces: DetectedFace[] }
+  /** `tensors`: live tfjs tensors after the job (flat unless something leaks). */
+  | { type: 'result'; id: number; faces: DetectedFace[]; tensors: number }
   | { type: 'error'; id: number; message: string }
   /** The worker could not start (models, backend); it exits after sending this. */
   | { type: 'fatal'; message: string };

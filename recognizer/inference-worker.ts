@@ -5,58 +5,11 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import type {
-  DetectedFace,
-  FromWorker,
-  RawImage,
-  ToWorker,
-  WorkerInit,
-} from './inference-protocol.js';
+import type { FaceApi } from './faceapi.js';
+import { FacePipeline } from './face-pipeline.js';
+import type { FromWorker, ToWorker, WorkerInit } from './inference-protocol.js';
 
 const require = createRequire(import.meta.url);
-
-/** The part of @vladmandic/face-api this worker uses (its bundled typings pull in DOM types). */
-interface Tensor {
-  dispose(): void;
-}
-interface FaceApi {
-  tf: {
-    setBackend(name: string): Promise<boolean>;
-    ready(): Promise<void>;
-    getBackend(): string;
-    tensor3d(values: Uint8Array, shape: [number, number, number], dtype: 'int32'): Tensor;
-    zeros(shape: number[], dtype?: 'int32' | 'float32'): Tensor;
-    memory(): { numTensors: number };
-  };
-  nets: {
-    ssdMobilenetv1: { loadFromDisk(dir: string): Promise<void> };
-    faceLandmark68Net: {
-      loadFromDisk(dir: string): Promise<void>;
-      detectLandmarks(input: Tensor): Promise<unknown>;
-    };
-    faceRecognitionNet: {
-      loadFromDisk(dir: string): Promise<void>;
-      computeFaceDescriptor(input: Tensor): Promise<unknown>;
-    };
-  };
-  SsdMobilenetv1Options: new (options: { minConfidence: number; maxResults?: number }) => unknown;
-  detectAllFaces(
-    input: Tensor,
-    options: unknown,
-  ): {
-    withFaceLandmarks(): {
-      withFaceDescriptors(): Promise<
-        Array<{
-          detection: {
-            score: number;
-            box: { x: number; y: number; width: number; height: number };
-          };
-          descriptor: Float32Array;
-        }>
-      >;
-    };
-  };
-}
 
 function canResolve(specifier: string): boolean {
   try {
@@ -78,7 +31,7 @@ async function loadFaceApi(preference: WorkerInit['backend'], notes: string[]): 
       } catch (error) {
         if (preference === 'tensorflow') throw error;
         notes.push(
-          `@tensorflow/tfjs-node is installed but did not load (${(error as Error).message}); using wasm`,
+          `@tensorflow/tfjs-node is installed but did not load (${(error as Error).message.split('\n')[0]}); using wasm`,
         );
       }
     } else if (preference === 'tensorflow') {
@@ -93,49 +46,27 @@ async function loadFaceApi(preference: WorkerInit['backend'], notes: string[]): 
   return faceapi;
 }
 
-/** Runs each network once so that the first real request does not pay for kernel setup. */
-async function warmUp(faceapi: FaceApi, options: unknown): Promise<void> {
-  const image = faceapi.tf.zeros([256, 256, 3], 'int32');
-  const landmarksInput = faceapi.tf.zeros([112, 112, 3], 'int32');
-  const descriptorInput = faceapi.tf.zeros([150, 150, 3], 'int32');
+/**
+ * Runs the whole pipeline on a synthetic image so that the first real request does not pay
+ * for kernel setup (~1 s on wasm). A blank image has no face, so the landmark and descriptor
+ * networks are also run once on blank crops of their input sizes.
+ */
+async function warmUp(faceapi: FaceApi, pipeline: FacePipeline): Promise<void> {
+  const { tf, nets } = faceapi;
+  const side = 256;
+  await pipeline.detect({
+    data: new Uint8Array(side * side * 3).fill(128),
+    width: side,
+    height: side,
+  });
+  const landmarksInput = tf.zeros([112, 112, 3], 'int32') as ReturnType<typeof tf.tensor3d>;
+  const descriptorInput = tf.zeros([150, 150, 3], 'int32') as ReturnType<typeof tf.tensor3d>;
   try {
-    await faceapi.detectAllFaces(image, options).withFaceLandmarks().withFaceDescriptors();
-    await faceapi.nets.faceLandmark68Net.detectLandmarks(landmarksInput);
-    await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(descriptorInput);
+    await nets.faceLandmark68Net.detectLandmarks(landmarksInput);
+    await nets.faceRecognitionNet.computeFaceDescriptor(descriptorInput);
   } finally {
-    image.dispose();
     landmarksInput.dispose();
     descriptorInput.dispose();
-  }
-}
-
-async function detect(
-  faceapi: FaceApi,
-  options: unknown,
-  image: RawImage,
-): Promise<DetectedFace[]> {
-  const expected = image.width * image.height * 3;
-  if (image.data.byteLength !== expected) {
-    throw new Error(`image data has ${image.data.byteLength} bytes, expected ${expected}`);
-  }
-  const tensor = faceapi.tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
-  try {
-    const results = await faceapi
-      .detectAllFaces(tensor, options)
-      .withFaceLandmarks()
-      .withFaceDescriptors();
-    return results.map(({ detection, descriptor }) => ({
-      box: {
-        x: detection.box.x,
-        y: detection.box.y,
-        width: detection.box.width,
-        height: detection.box.height,
-      },
-      score: detection.score,
-      descriptor: Float32Array.from(descriptor),
-    }));
-  } finally {
-    tensor.dispose();
   }
 }
 
@@ -146,7 +77,7 @@ async function main(): Promise<void> {
   const init = workerData as WorkerInit;
   const notes: string[] = [];
   let faceapi: FaceApi;
-  let options: unknown;
+  let pipeline: FacePipeline;
   try {
     const started = performance.now();
     faceapi = await loadFaceApi(init.backend, notes);
@@ -154,17 +85,16 @@ async function main(): Promise<void> {
       path.dirname(require.resolve('@vladmandic/face-api/package.json')),
       'model',
     );
-    await Promise.all([
-      faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir),
-      faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir),
-      faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir),
-    ]);
-    options = new faceapi.SsdMobilenetv1Options({
-      minConfidence: init.minDetectionScore,
-      maxResults: 100,
+    await Promise.all(
+      FacePipeline.models(init.detector).map((net) => faceapi.nets[net].loadFromDisk(modelDir)),
+    );
+    pipeline = new FacePipeline(faceapi, {
+      detector: init.detector,
+      minDetectionScore: init.minDetectionScore,
+      tinyInputSize: init.tinyInputSize,
     });
     const loaded = performance.now();
-    await warmUp(faceapi, options);
+    await warmUp(faceapi, pipeline);
     const warmed = performance.now();
     const backend =
       faceapi.tf.getBackend() === 'tensorflow' ? 'tensorflow (tfjs-node)' : faceapi.tf.getBackend();
@@ -186,8 +116,9 @@ async function main(): Promise<void> {
   // One job at a time: the pool sends the next only after an answer.
   port.on('message', (message: ToWorker) => {
     if (message.type !== 'detect') return;
-    detect(faceapi, options, message.image).then(
-      (faces) => send({ type: 'result', id: message.id, faces }),
+    pipeline.detect(message.image, { mirrorAverage: message.mirrorAverage }).then(
+      (faces) =>
+        send({ type: 'result', id: message.id, faces, tensors: faceapi.tf.memory().numTensors }),
       (error: unknown) =>
         send({
           type: 'error',

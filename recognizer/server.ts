@@ -12,7 +12,7 @@ import { FaceAnalyzer } from './face-analyzer.js';
 import { GalleryStore } from './gallery-store.js';
 import { readImageFile } from './image-source.js';
 import { InferencePool } from './inference-pool.js';
-import { createRecognizerService, type ServiceState } from './service.js';
+import { createRecognizerService, describeDetector, type ServiceState } from './service.js';
 
 /** Health service names kept in step: "" (the whole server, what Kubernetes probes) and the Recognizer. */
 export const HEALTH_SERVICES = ['', RECOGNIZER_SERVICE] as const;
@@ -69,12 +69,18 @@ export class RecognizerServer {
 
     this.db = connectDatabase({ url: config.databaseUrl, poolSize: 4 });
     const people = new PeopleRepository(this.db);
-    const gallery = new GalleryStore(people, { refreshMs: config.galleryRefreshMs, logger });
+    const gallery = new GalleryStore(people, {
+      refreshMs: config.galleryRefreshMs,
+      strategy: config.matchStrategy,
+      logger,
+    });
     this.gallery = gallery;
     const pool = new InferencePool({
       size: config.inferenceWorkers,
       backend: config.inferenceBackend,
+      detector: config.detector,
       minDetectionScore: config.minDetectionScore,
+      tinyInputSize: config.tinyInputSize,
       jobTimeoutMs: config.inferenceTimeoutMs,
       logger,
     });
@@ -82,6 +88,9 @@ export class RecognizerServer {
     const analyzer = new FaceAnalyzer(pool, {
       maxPixels: config.maxImagePixels,
       maxSide: config.inferenceMaxSide,
+      smallPhotoSide: config.smallPhotoSide,
+      smallPhotoPadding: config.smallPhotoPadding,
+      mirrorAverage: config.mirrorAverage,
       concurrency: config.inferenceWorkers * 2,
       queueLimit: config.inferenceQueueLimit,
     });
@@ -100,6 +109,7 @@ export class RecognizerServer {
         maxImageBytes: config.maxImageBytes,
         matchThreshold: config.matchThreshold,
         minDetectionScore: config.minDetectionScore,
+        detector: describeDetector(config),
         workers: config.inferenceWorkers,
         analyze,
         inferences: () => analyzer.count,
@@ -126,6 +136,9 @@ export class RecognizerServer {
       {
         backend: info.backend,
         workers: config.inferenceWorkers,
+        detector: config.detector,
+        minDetectionScore: config.minDetectionScore,
+        inferenceMaxSide: config.inferenceMaxSide,
         loadMs: info.loadMs,
         warmupMs: info.warmupMs,
       },
@@ -150,6 +163,8 @@ export class RecognizerServer {
         startupMs: Math.round(performance.now() - started),
         gallery: { descriptors: gallery.gallery.size, people: gallery.gallery.people },
         matchThreshold: config.matchThreshold,
+        backend: info.backend,
+        detector: describeDetector(config),
       },
       'SERVING',
     );

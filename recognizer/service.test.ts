@@ -71,6 +71,7 @@ describe('Recognizer service over gRPC (fake inference)', () => {
         maxImageBytes: 1000,
         matchThreshold: 0.6,
         minDetectionScore: 0.5,
+        detector: 'fake detector (min score 0.5)',
         workers: 2,
         analyze: fakeAnalyze,
         inferences: () => 42,
@@ -198,6 +199,7 @@ describe('Recognizer service over gRPC (fake inference)', () => {
   it('describes itself and refreshes the gallery', async () => {
     await expect(client.describe()).resolves.toMatchObject({
       backend: 'fake',
+      detector: 'fake detector (min score 0.5)',
       workers: 2,
       galleryDescriptors: 1,
       galleryPeople: 1,

@@ -8,8 +8,39 @@ import type { Gallery, Neighbour } from './gallery.js';
 import { mapError, RpcFault, toServiceError } from './grpc-errors.js';
 import { loadImageSource, type ImageSourceMessage } from './image-source.js';
 
-export const DETECTOR_DESCRIPTION =
-  'ssd_mobilenet_v1 + face_landmark_68 + face_recognition (128-d ResNet) via @vladmandic/face-api';
+/** What Describe reports as `detector`: the networks and the settings that change answers. */
+export function describeDetector(settings: {
+  detector: 'ssd' | 'tiny';
+  minDetectionScore: number;
+  tinyInputSize: number;
+  inferenceMaxSide: number;
+  smallPhotoSide: number;
+  smallPhotoPadding: number;
+  mirrorAverage: 'small' | 'always' | 'never';
+  matchStrategy: 'mean' | 'nearest';
+}): string {
+  const detector =
+    settings.detector === 'ssd'
+      ? `ssd_mobilenet_v1 (min score ${settings.minDetectionScore})`
+      : `tiny_face_detector (input ${settings.tinyInputSize}, min score ${settings.minDetectionScore})`;
+  const small =
+    settings.smallPhotoSide > 0 && settings.smallPhotoPadding > 0
+      ? `photos under ${settings.smallPhotoSide} px enlarged to it and bordered by ${settings.smallPhotoPadding}× of it`
+      : 'small photos as they are';
+  return [
+    `${detector} + face_landmark_68 + face_recognition (128-d ResNet) via @vladmandic/face-api`,
+    `photos scaled to ${settings.inferenceMaxSide} px at most`,
+    small,
+    settings.mirrorAverage === 'always'
+      ? 'descriptors averaged with the mirror image'
+      : settings.mirrorAverage === 'small'
+        ? 'descriptors of enlarged small photos averaged with the mirror image'
+        : 'single descriptors',
+    settings.matchStrategy === 'mean'
+      ? "matched against the mean of each person's descriptors"
+      : "matched against each person's nearest photo",
+  ].join('; ');
+}
 
 export interface ServiceState {
   /** True once models are warm and the folder is enrolled (health SERVING). */
@@ -24,6 +55,8 @@ export interface RecognizerServiceDependencies {
   maxImageBytes: number;
   matchThreshold: number;
   minDetectionScore: number;
+  /** Describe's `detector` text (describeDetector). */
+  detector: string;
   workers: number;
   analyze(bytes: Uint8Array, signal?: AbortSignal): Promise<Analysis>;
   inferences(): number;
@@ -171,7 +204,7 @@ export function createRecognizerService(
       const gallery = deps.gallery();
       return {
         backend: deps.state.backend,
-        detector: DETECTOR_DESCRIPTION,
+        detector: deps.detector,
         matchThreshold: deps.matchThreshold,
         workers: deps.workers,
         galleryDescriptors: gallery.size,

@@ -1,6 +1,8 @@
 // A stand-in for inference-worker.ts in the pool's unit tests: same protocol, no models.
 // Behaviour is chosen by the image width: 1 crashes the thread, 2 hangs, 3 throws, any other
-// width answers one face whose score is the first pixel / 255.
+// width answers one face whose score is the first pixel / 255. Live tensors are reported as 10,
+// plus one more for every image 4 pixels wide (a leak). The descriptor's second value is 1
+// when the job asked for mirror averaging.
 import process from 'node:process';
 import { setTimeout } from 'node:timers';
 import { parentPort, workerData, threadId } from 'node:worker_threads';
@@ -20,8 +22,11 @@ setTimeout(() => {
   });
 }, 10);
 
+let leaked = 0;
+
 parentPort.on('message', (message) => {
-  const { id, image } = message;
+  const { id, image, mirrorAverage } = message;
+  if (image.width === 4) leaked += 1;
   if (image.width === 1) process.exit(3);
   if (image.width === 2) return;
   if (image.width === 3) {
@@ -36,9 +41,12 @@ parentPort.on('message', (message) => {
         {
           box: { x: 1, y: 2, width: image.width / 2, height: image.height / 2 },
           score: image.data[0] / 255,
-          descriptor: new Float32Array(128).fill(threadId),
+          descriptor: Float32Array.from({ length: 128 }, (_, i) =>
+            i === 1 ? Number(Boolean(mirrorAverage)) : threadId,
+          ),
         },
       ],
+      tensors: 10 + leaked,
     });
   }, 20);
 });

@@ -441,7 +441,11 @@ describe('nsq-cloudevents adapter', () => {
     await publish(topic, 'published while draining');
     await stopped;
     expect(target.requests).toHaveLength(1);
-    const stats = await channelStats(topic);
+    // nsqd applies the last FIN asynchronously: read the stats once it has.
+    const stats = await waitFor('nsqd to apply the FIN', async () => {
+      const current = await channelStats(topic);
+      return current?.in_flight_count === 0 ? current : undefined;
+    });
     expect(stats).toMatchObject({
       message_count: 2,
       depth: 1,

@@ -86,10 +86,13 @@ describe('frontend in headless Chromium', () => {
       page.locator(`tr[data-image-id="${ids.hannibal}"]`).innerText(),
     ).resolves.toContain(EVIL_NAME);
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
-    const thumbnail = await page
-      .locator(`tr[data-image-id="${ids.hannibal}"] img.thumb`)
-      .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
-    expect(thumbnail).toBeGreaterThan(0);
+    // Thumbnails load lazily: wait until this one has arrived and decoded.
+    const thumbnail = `tr[data-image-id="${ids.hannibal}"] img.thumb`;
+    await page.waitForFunction(
+      `(() => { const img = document.querySelector(${JSON.stringify(thumbnail)}); return Boolean(img && img.complete && img.naturalWidth > 0); })()`,
+      undefined,
+      { timeout: 15_000 },
+    );
     await page.close();
   }, 30_000);
 

@@ -1,0 +1,127 @@
+/**
+ * "The straightforward way", run in the benchmark's own main thread: plain face-api on the
+ * wasm backend, one photo at a time, the full-size photo decoded with sharp (EXIF applied, no
+ * downscaling, no border), `detectAllFaces(...).withFaceLandmarks().withFaceDescriptors()`
+ * with the recognizer's detector and minimum score. Also the seed's algorithm: encode every
+ * known photo again for each request.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { FaceApi } from '../../recognizer/faceapi.js';
+import type { DetectorName } from '../../recognizer/face-pipeline.js';
+import { Gallery, type GalleryEntry } from '../../recognizer/gallery.js';
+
+const require = createRequire(import.meta.url);
+
+export interface BaselineFace {
+  box: { x: number; y: number; width: number; height: number };
+  score: number;
+  descriptor: Float32Array;
+}
+
+export interface BaselineSettings {
+  detector: DetectorName;
+  minDetectionScore: number;
+  tinyInputSize: number;
+}
+
+export class Baseline {
+  private constructor(
+    private readonly faceapi: FaceApi,
+    private readonly options: unknown,
+  ) {}
+
+  static async load(settings: BaselineSettings): Promise<Baseline> {
+    const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+    await faceapi.tf.setBackend('wasm');
+    await faceapi.tf.ready();
+    const modelDir = path.join(
+      path.dirname(require.resolve('@vladmandic/face-api/package.json')),
+      'model',
+    );
+    await Promise.all([
+      settings.detector === 'ssd'
+        ? faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir)
+        : faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir),
+      faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir),
+      faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir),
+    ]);
+    const options =
+      settings.detector === 'ssd'
+        ? new faceapi.SsdMobilenetv1Options({
+            minConfidence: settings.minDetectionScore,
+            maxResults: 100,
+          })
+        : new faceapi.TinyFaceDetectorOptions({
+            inputSize: settings.tinyInputSize,
+            scoreThreshold: settings.minDetectionScore,
+          });
+    const baseline = new Baseline(faceapi, options);
+    // The same courtesy as the recognizer's warm-up: the first call pays for kernel setup.
+    await baseline.analyze(
+      await sharp({ create: { width: 256, height: 256, channels: 3, background: '#808080' } })
+        .jpeg()
+        .toBuffer(),
+    );
+    return baseline;
+  }
+
+  /** Live tfjs tensors in this thread. */
+  get tensors(): number {
+    return this.faceapi.tf.memory().numTensors;
+  }
+
+  async analyze(bytes: Uint8Array): Promise<BaselineFace[]> {
+    const { data, info } = await sharp(bytes)
+      .rotate()
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    const tensor = this.faceapi.tf.tensor3d(
+      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      [info.height, info.width, info.channels],
+      'int32',
+    );
+    try {
+      const results = await this.faceapi
+        .detectAllFaces(tensor, this.options)
+        .withFaceLandmarks()
+        .withFaceDescriptors();
+      return results.map(({ detection, descriptor }) => ({
+        box: {
+          x: detection.box.x,
+          y: detection.box.y,
+          width: detection.box.width,
+          height: detection.box.height,
+        },
+        score: detection.score,
+        descriptor: Float32Array.from(descriptor),
+      }));
+    } finally {
+      tensor.dispose();
+    }
+  }
+
+  /**
+   * The seed's Identify: encode every known photo again (its first face), then the probe,
+   * then compare. Returns the probe's faces with the nearest known person.
+   */
+  async seedIdentify(
+    known: ReadonlyArray<{ personId: number; personName: string; bytes: Uint8Array }>,
+    probe: Uint8Array,
+    threshold: number,
+  ): Promise<Array<{ personName: string | undefined; distance: number | undefined }>> {
+    const entries: GalleryEntry[] = [];
+    for (const photo of known) {
+      const [face] = await this.analyze(photo.bytes);
+      if (face) entries.push({ ...photo, descriptor: face.descriptor });
+    }
+    const gallery = new Gallery(entries, 'nearest');
+    return (await this.analyze(probe)).map((face) => {
+      const { nearest, match } = gallery.identify(face.descriptor, threshold);
+      return { personName: match?.personName, distance: nearest?.distance };
+    });
+  }
+}

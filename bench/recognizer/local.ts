@@ -1,0 +1,95 @@
+/**
+ * The recognizer's own inference path in the benchmark process (decode with sharp on this
+ * thread, detection in the recognizer's worker pool) without gRPC and the database: what the
+ * accuracy benchmark needs, since it compares descriptors offline.
+ */
+import os from 'node:os';
+import { loadRecognizerConfig, type RecognizerConfig } from '../../recognizer/config.js';
+import { FaceAnalyzer, type Analysis } from '../../recognizer/face-analyzer.js';
+import { InferencePool } from '../../recognizer/inference-pool.js';
+import { createLogger } from '../../lib/logger.js';
+
+export type InferenceSettings = Pick<
+  RecognizerConfig,
+  | 'detector'
+  | 'minDetectionScore'
+  | 'tinyInputSize'
+  | 'mirrorAverage'
+  | 'inferenceMaxSide'
+  | 'smallPhotoSide'
+  | 'smallPhotoPadding'
+  | 'inferenceWorkers'
+  | 'maxImagePixels'
+  | 'inferenceBackend'
+>;
+
+/** The recognizer's defaults, as `loadRecognizerConfig` gives them with no variables set. */
+export function defaultSettings(): InferenceSettings {
+  return loadRecognizerConfig(
+    { DATABASE_URL: 'mysql://bench@127.0.0.1/bench', IMAGES_ROOT: '.' },
+    { cores: os.availableParallelism() },
+  );
+}
+
+export class LocalRecognizer {
+  private constructor(
+    readonly settings: InferenceSettings,
+    readonly backend: string,
+    private readonly pool: InferencePool,
+    private readonly analyzer: FaceAnalyzer,
+  ) {}
+
+  static async start(settings: InferenceSettings): Promise<LocalRecognizer> {
+    const pool = new InferencePool({
+      size: settings.inferenceWorkers,
+      backend: settings.inferenceBackend,
+      detector: settings.detector,
+      minDetectionScore: settings.minDetectionScore,
+      tinyInputSize: settings.tinyInputSize,
+      jobTimeoutMs: 600_000,
+      logger: createLogger('bench', 'warn'),
+    });
+    const info = await pool.ready;
+    const analyzer = new FaceAnalyzer(pool, {
+      maxPixels: settings.maxImagePixels,
+      maxSide: settings.inferenceMaxSide,
+      smallPhotoSide: settings.smallPhotoSide,
+      smallPhotoPadding: settings.smallPhotoPadding,
+      mirrorAverage: settings.mirrorAverage,
+      concurrency: settings.inferenceWorkers * 2,
+      queueLimit: 100_000,
+    });
+    return new LocalRecognizer(settings, info.backend, pool, analyzer);
+  }
+
+  analyze(bytes: Uint8Array): Promise<Analysis> {
+    return this.analyzer.analyze(bytes);
+  }
+
+  /** Same pool, other decode settings (e.g. another INFERENCE_MAX_SIDE). */
+  withDecode(
+    options: Partial<
+      Pick<InferenceSettings, 'inferenceMaxSide' | 'smallPhotoSide' | 'smallPhotoPadding'>
+    >,
+  ): (bytes: Uint8Array) => Promise<Analysis> {
+    const settings = { ...this.settings, ...options };
+    const analyzer = new FaceAnalyzer(this.pool, {
+      maxPixels: settings.maxImagePixels,
+      maxSide: settings.inferenceMaxSide,
+      smallPhotoSide: settings.smallPhotoSide,
+      smallPhotoPadding: settings.smallPhotoPadding,
+      mirrorAverage: settings.mirrorAverage,
+      concurrency: settings.inferenceWorkers * 2,
+      queueLimit: 100_000,
+    });
+    return (bytes) => analyzer.analyze(bytes);
+  }
+
+  stats() {
+    return this.pool.stats();
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}

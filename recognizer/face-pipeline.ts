@@ -1,0 +1,154 @@
+import type { FaceApi, FaceBox, FaceDetection, tfjs } from './faceapi.js';
+import { FastDescriptor } from './fast-descriptor.js';
+import { FastSsd } from './fast-ssd.js';
+import type { DetectedFace, RawImage } from './inference-protocol.js';
+
+export const DETECTORS = ['ssd', 'tiny'] as const;
+export type DetectorName = (typeof DETECTORS)[number];
+
+export interface DetectorSettings {
+  detector: DetectorName;
+  /** SSD minConfidence / tiny scoreThreshold. */
+  minDetectionScore: number;
+  /** TinyFaceDetector input size (a multiple of 32). */
+  tinyInputSize: number;
+  /** Default for `detect`: average the descriptors of the aligned face and its mirror image. */
+  mirrorAverage?: boolean;
+}
+
+/** At most this many faces per photo (face-api's SSD default). */
+export const MAX_FACES = 100;
+/** Faces described in one batch (bounds the activations' memory on photos of crowds). */
+const DESCRIPTOR_BATCH = 8;
+
+/** Copies the pixels of `box` (clipped to the image and floored, as face-api does) into a tensor. */
+function cropTensor(tf: FaceApi['tf'], image: RawImage, box: FaceBox): tfjs.Tensor3D | undefined {
+  const { x, y, width, height } = box.clipAtImageBorders(image.width, image.height);
+  if (width <= 0 || height <= 0) return undefined;
+  const row = width * 3;
+  const pixels = new Uint8Array(row * height);
+  for (let line = 0; line < height; line++) {
+    const start = ((y + line) * image.width + x) * 3;
+    pixels.set(image.data.subarray(start, start + row), line * row);
+  }
+  return tf.tensor3d(pixels, [height, width, 3], 'int32');
+}
+
+/**
+ * Detect → 68 landmarks → aligned crop → 128-d descriptor, the same steps and the same numbers
+ * as face-api's `detectAllFaces(...).withFaceLandmarks().withFaceDescriptors()`, but:
+ *
+ * - SSD detection runs through FastSsd (fused layers, NMS on arrays);
+ * - face crops are copied from the decoded RGB bytes instead of sliced from an int32 image
+ *   tensor (tfjs' slice of a large tensor cost ~20 ms per face on wasm; the bytes are the same);
+ * - descriptors come from FastDescriptor (fused layers, faces batched), optionally averaged
+ *   with the descriptor of the mirror image (`mirrorAverage`).
+ *
+ * One instance per thread; `detect` is not re-entrant (the worker runs one job at a time).
+ */
+export class FacePipeline {
+  private readonly ssd: FastSsd | undefined;
+  private readonly descriptor: FastDescriptor;
+  private readonly tinyOptions: unknown;
+
+  constructor(
+    private readonly faceapi: FaceApi,
+    private readonly settings: DetectorSettings,
+  ) {
+    if (settings.detector === 'ssd') this.ssd = new FastSsd(faceapi);
+    this.descriptor = new FastDescriptor(faceapi);
+    this.tinyOptions = new faceapi.TinyFaceDetectorOptions({
+      inputSize: settings.tinyInputSize,
+      scoreThreshold: settings.minDetectionScore,
+    });
+  }
+
+  /** The model files a pipeline with these settings needs (face-api model names). */
+  static models(detector: DetectorName): Array<keyof FaceApi['nets']> {
+    return [
+      detector === 'ssd' ? 'ssdMobilenetv1' : 'tinyFaceDetector',
+      'faceLandmark68Net',
+      'faceRecognitionNet',
+    ];
+  }
+
+  async detectFaces(image: tfjs.Tensor3D): Promise<FaceDetection[]> {
+    if (this.ssd)
+      return this.ssd.locateFaces(image, {
+        minConfidence: this.settings.minDetectionScore,
+        maxResults: MAX_FACES,
+      });
+    const found = await this.faceapi.nets.tinyFaceDetector.locateFaces(image, this.tinyOptions);
+    return found.slice(0, MAX_FACES);
+  }
+
+  async detect(
+    image: RawImage,
+    options: { mirrorAverage?: boolean } = {},
+  ): Promise<DetectedFace[]> {
+    const mirrorAverage = options.mirrorAverage ?? this.settings.mirrorAverage ?? false;
+    const { tf, nets } = this.faceapi;
+    const expected = image.width * image.height * 3;
+    if (image.data.byteLength !== expected) {
+      throw new Error(`image data has ${image.data.byteLength} bytes, expected ${expected}`);
+    }
+    const tensor = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+    let detections: FaceDetection[];
+    try {
+      detections = await this.detectFaces(tensor);
+    } finally {
+      tensor.dispose();
+    }
+    const located: Array<{ detection: FaceDetection; aligned: tfjs.Tensor3D }> = [];
+    try {
+      for (const detection of detections) {
+        const face = cropTensor(tf, image, detection.box);
+        if (!face) continue;
+        let landmarks;
+        try {
+          landmarks = await nets.faceLandmark68Net.detectLandmarks(face);
+        } finally {
+          face.dispose();
+        }
+        const withLandmarks = this.faceapi.extendWithFaceLandmarks(
+          this.faceapi.extendWithFaceDetection({}, detection),
+          landmarks,
+        );
+        const aligned = cropTensor(
+          tf,
+          image,
+          withLandmarks.landmarks.align(null, { useDlibAlignment: true }),
+        );
+        if (aligned) located.push({ detection, aligned });
+      }
+      const faces: DetectedFace[] = [];
+      for (let first = 0; first < located.length; first += DESCRIPTOR_BATCH) {
+        const batch = located.slice(first, first + DESCRIPTOR_BATCH);
+        const descriptors = await this.descriptor.describe(
+          batch.map((face) => face.aligned),
+          mirrorAverage,
+        );
+        batch.forEach(({ detection }, index) =>
+          faces.push({
+            box: {
+              x: detection.box.x,
+              y: detection.box.y,
+              width: detection.box.width,
+              height: detection.box.height,
+            },
+            score: detection.score,
+            descriptor: descriptors[index]!,
+          }),
+        );
+      }
+      return faces;
+    } finally {
+      for (const { aligned } of located) aligned.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.ssd?.dispose();
+    this.descriptor.dispose();
+  }
+}
