@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { decodeImage } from '../../recognizer/decode.js';
+import { decodeImage, type DecodedImage } from '../../recognizer/decode.js';
 import type { FaceApi } from '../../recognizer/faceapi.js';
 import { FacePipeline } from '../../recognizer/face-pipeline.js';
 import { FastSsd } from '../../recognizer/fast-ssd.js';
@@ -115,7 +115,12 @@ export async function stages(ctx: BenchContext): Promise<SectionResult> {
       run: (image) => single.detect(image),
     },
     {
-      name: 'FacePipeline, mirror-averaged (the recognizer)',
+      name: 'FacePipeline as the recognizer runs it (MIRROR_AVERAGE=small)',
+      prepare: decodeOurs,
+      run: (image) => single.detect(image, { mirrorAverage: (image as DecodedImage).enlarged }),
+    },
+    {
+      name: 'FacePipeline, every descriptor mirror-averaged (MIRROR_AVERAGE=always)',
       prepare: decodeOurs,
       run: (image) => mirrored.detect(image),
     },

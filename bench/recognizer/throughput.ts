@@ -214,27 +214,16 @@ export async function throughput(
   const strategy: MatchStrategy = /nearest photo/.test(description.detector) ? 'nearest' : 'mean';
   // The baseline's gallery: its own descriptors of the same enrolment photos, the same rules.
   ctx.log(`throughput: baseline encodes the ${setup.enrolment.length} enrolment photos`);
+  const ids = new Map<string, number>();
   const entries: GalleryEntry[] = [];
   for (const [index, photo] of setup.enrolment.entries()) {
     const faces = await baseline.analyze(photo.bytes);
-    if (faces.length === 1) {
-      const personName = setup.enrolmentPeople[index]!;
-      entries.push({
-        personId: personName.length * 1000 + index,
-        personName,
-        descriptor: faces[0]!.descriptor,
-      });
-    }
+    if (faces.length !== 1) continue;
+    const personName = setup.enrolmentPeople[index]!;
+    if (!ids.has(personName)) ids.set(personName, ids.size + 1);
+    entries.push({ personId: ids.get(personName)!, personName, descriptor: faces[0]!.descriptor });
   }
-  // Person ids only need to be consistent per name.
-  const ids = new Map<string, number>();
-  const gallery = new Gallery(
-    entries.map((entry) => {
-      if (!ids.has(entry.personName)) ids.set(entry.personName, ids.size + 1);
-      return { ...entry, personId: ids.get(entry.personName)! };
-    }),
-    strategy,
-  );
+  const gallery = new Gallery(entries, strategy);
   const threshold = description.matchThreshold;
   const sets: ThroughputData['sets'] = [];
   let identifications = 0;
