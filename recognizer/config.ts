@@ -25,6 +25,13 @@ export const DEFAULT_MATCH_THRESHOLD = 0.44;
  * by the small-photo path, whose faces are blurry and whose descriptors gain the most (LFW:
  * docs/performance.md); `always`; `never`. `true`/`false` mean `always`/`never`.
  */
+/**
+ * The square SSD MobileNet looks at. face-api uses 512; the network is convolutional and runs
+ * at any multiple of 32 (recognizer/fast-ssd.ts places the anchors). Chosen in
+ * docs/performance.md.
+ */
+export const DEFAULT_SSD_INPUT_SIZE = 512;
+
 export const MIRROR_POLICIES = ['small', 'always', 'never'] as const;
 export type MirrorPolicy = (typeof MIRROR_POLICIES)[number];
 
@@ -52,6 +59,8 @@ export interface RecognizerConfig {
   minDetectionScore: number;
   /** TinyFaceDetector input size (multiple of 32). */
   tinyInputSize: number;
+  /** SSD MobileNet input square (multiple of 32); face-api uses 512. */
+  ssdInputSize: number;
   /** Photos whose longest side is below this get a black border before detection (0: never). */
   smallPhotoSide: number;
   /** That border on each side, as a fraction of the photo's longest side (0: none). */
@@ -106,6 +115,13 @@ const shape = (cores: number) => ({
     .max(1024)
     .refine((value) => value % 32 === 0, 'expected a multiple of 32 (e.g. 320, 416, 512)')
     .default(416),
+  SSD_INPUT_SIZE: z.coerce
+    .number()
+    .int()
+    .min(128)
+    .max(1024)
+    .refine((value) => value % 32 === 0, 'expected a multiple of 32 (e.g. 384, 448, 512)')
+    .default(DEFAULT_SSD_INPUT_SIZE),
   SMALL_PHOTO_SIDE: z.coerce.number().int().min(0).max(4096).default(300),
   SMALL_PHOTO_PADDING: fraction(0.5, 0, 2),
   INFERENCE_WORKERS: z.coerce.number().int().min(1).max(64).default(cores),
@@ -147,6 +163,7 @@ export function loadRecognizerConfig(
     detector: parsed.DETECTOR,
     minDetectionScore: parsed.MIN_DETECTION_SCORE,
     tinyInputSize: parsed.TINY_INPUT_SIZE,
+    ssdInputSize: parsed.SSD_INPUT_SIZE,
     smallPhotoSide: parsed.SMALL_PHOTO_SIDE,
     smallPhotoPadding: parsed.SMALL_PHOTO_PADDING,
     inferenceWorkers: parsed.INFERENCE_WORKERS,

@@ -12,6 +12,8 @@ export interface DetectorSettings {
   minDetectionScore: number;
   /** TinyFaceDetector input size (a multiple of 32). */
   tinyInputSize: number;
+  /** SSD MobileNet input square (a multiple of 32; face-api: 512). */
+  ssdInputSize?: number;
   /** Default for `detect`: average the descriptors of the aligned face and its mirror image. */
   mirrorAverage?: boolean;
 }
@@ -55,7 +57,7 @@ export class FacePipeline {
     private readonly faceapi: FaceApi,
     private readonly settings: DetectorSettings,
   ) {
-    if (settings.detector === 'ssd') this.ssd = new FastSsd(faceapi);
+    if (settings.detector === 'ssd') this.ssd = new FastSsd(faceapi, settings.ssdInputSize);
     this.descriptor = new FastDescriptor(faceapi);
     this.tinyOptions = new faceapi.TinyFaceDetectorOptions({
       inputSize: settings.tinyInputSize,

@@ -1,7 +1,16 @@
 import type { FaceApi, FaceDetection, NetInput, SsdParams, Tf, tfjs } from './faceapi.js';
 
-/** SSD MobileNet v1 looks at a 512×512 square, whatever the photo. */
+/** The square face-api's SSD MobileNet v1 was trained on (its 5 118 anchors are for it). */
 export const SSD_INPUT_SIZE = 512;
+/** Feature-map grids and anchors per cell of the six prediction layers at 512 px. */
+const ANCHOR_LAYERS_512 = [
+  { grid: 32, boxes: 3 },
+  { grid: 16, boxes: 6 },
+  { grid: 8, boxes: 6 },
+  { grid: 4, boxes: 6 },
+  { grid: 2, boxes: 6 },
+  { grid: 1, boxes: 6 },
+] as const;
 const IOU_THRESHOLD = 0.5;
 const BATCH_NORM_EPSILON = 0.0010000000474974513;
 /** Depthwise layers of MobileNet v1 that halve the resolution. */
@@ -15,6 +24,40 @@ interface FoldedDepthwise {
 export interface SsdDetectorOptions {
   minConfidence: number;
   maxResults: number;
+}
+
+/**
+ * Anchors ([ymin, xmin, ymax, xmax], relative) for the network run on a `size`-pixel square
+ * whose six prediction layers have `grids` cells per side. The network is convolutional:
+ * at any input size a layer's cell responds to faces of the same size *in pixels* as at
+ * 512 px, so each anchor keeps its size in pixels (its relative size is scaled by 512/size)
+ * and sits at the centre of its cell, as the TF Object Detection API places them.
+ * At 512 px this reproduces face-api's stored anchors (`extra_dim`) exactly.
+ */
+export function ssdAnchors(
+  sizes512: ReadonlyArray<ReadonlyArray<[number, number]>>,
+  grids: readonly number[],
+  size: number,
+): Float32Array {
+  const scale = SSD_INPUT_SIZE / size;
+  const count = grids.reduce((sum, grid, layer) => sum + grid * grid * sizes512[layer]!.length, 0);
+  const anchors = new Float32Array(count * 4);
+  let offset = 0;
+  grids.forEach((grid, layer) => {
+    for (let row = 0; row < grid; row++) {
+      for (let column = 0; column < grid; column++) {
+        const cy = (row + 0.5) / grid;
+        const cx = (column + 0.5) / grid;
+        for (const [height, width] of sizes512[layer]!) {
+          const h = (height * scale) / 2;
+          const w = (width * scale) / 2;
+          anchors.set([cy - h, cx - w, cy + h, cx + w], offset);
+          offset += 4;
+        }
+      }
+    }
+  });
+  return anchors;
 }
 
 /**
@@ -36,13 +79,34 @@ export class FastSsd {
   private readonly tf: Tf;
   private readonly params: SsdParams;
   private readonly folded = new Map<number, FoldedDepthwise>();
+  /** Each prediction layer's anchor sizes (height, width; relative at 512 px), from extra_dim. */
+  private readonly anchorSizes: Array<Array<[number, number]>>;
+  private readonly anchorCache = new Map<string, tfjs.Tensor2D>();
 
-  constructor(private readonly faceapi: FaceApi) {
+  /**
+   * `inputSize`: the square the photo is resized to before detection (512 as face-api; a
+   * smaller one costs less, (size/512)², and misses faces under ~20 px at that size).
+   */
+  constructor(
+    private readonly faceapi: FaceApi,
+    readonly inputSize: number = SSD_INPUT_SIZE,
+  ) {
+    if (!Number.isInteger(inputSize) || inputSize % 32 !== 0 || inputSize < 128)
+      throw new Error(`SSD input size must be a multiple of 32 from 128, not ${inputSize}`);
     this.tf = faceapi.tf;
     const params = faceapi.nets.ssdMobilenetv1.params;
     if (!params) throw new Error('load the SSD MobileNet v1 model before creating FastSsd');
     this.params = params;
     const tf = this.tf;
+    const stored = tf.reshape(params.output_layer.extra_dim, [-1, 4]).arraySync() as number[][];
+    let first = 0;
+    this.anchorSizes = ANCHOR_LAYERS_512.map(({ grid, boxes }) => {
+      const sizes = stored
+        .slice(first, first + boxes)
+        .map(([y0, x0, y1, x1]) => [y1! - y0!, x1! - x0!] as [number, number]);
+      first += grid * grid * boxes;
+      return sizes;
+    });
     for (let layer = 1; layer <= 13; layer++) {
       const { depthwise_conv: bn } = this.layer(layer);
       this.folded.set(
@@ -69,6 +133,20 @@ export class FastSsd {
       bias.dispose();
     }
     this.folded.clear();
+    for (const anchors of this.anchorCache.values()) anchors.dispose();
+    this.anchorCache.clear();
+  }
+
+  /** Anchors for these prediction-layer grids (cached: one set per input size). */
+  private anchors(grids: number[]): tfjs.Tensor2D {
+    const key = grids.join('x');
+    let anchors = this.anchorCache.get(key);
+    if (!anchors) {
+      const values = ssdAnchors(this.anchorSizes, grids, this.inputSize);
+      anchors = this.tf.keep(this.tf.tensor2d(values, [values.length / 4, 4]));
+      this.anchorCache.set(key, anchors);
+    }
+    return anchors;
   }
 
   async locateFaces(image: tfjs.Tensor3D, options: SsdDetectorOptions): Promise<FaceDetection[]> {
@@ -110,11 +188,11 @@ export class FastSsd {
   private forward(input: NetInput): { boxes: tfjs.Tensor2D; scores: tfjs.Tensor1D } {
     const tf = this.tf;
     return tf.tidy(() => {
-      const batch = tf.cast(input.toBatchTensor(SSD_INPUT_SIZE, false), 'float32');
+      const batch = tf.cast(input.toBatchTensor(this.inputSize, false), 'float32');
       const x = tf.sub(tf.div(batch, 127.5), 1) as tfjs.Tensor4D;
       const { out, conv11 } = this.mobileNet(x);
-      const { boxPredictions, classPredictions } = this.predictionLayer(out, conv11);
-      return this.outputLayer(boxPredictions, classPredictions);
+      const { boxPredictions, classPredictions, grids } = this.predictionLayer(out, conv11);
+      return this.outputLayer(boxPredictions, classPredictions, this.anchors(grids));
     });
   }
 
@@ -178,7 +256,7 @@ export class FastSsd {
   private predictionLayer(
     out: tfjs.Tensor4D,
     conv11: tfjs.Tensor4D,
-  ): { boxPredictions: tfjs.Tensor4D; classPredictions: tfjs.Tensor3D } {
+  ): { boxPredictions: tfjs.Tensor4D; classPredictions: tfjs.Tensor3D; grids: number[] } {
     const tf = this.tf;
     const layer = this.params.prediction_layer as unknown as Record<
       string,
@@ -226,16 +304,20 @@ export class FastSsd {
       boxes.push(tf.reshape(biased(input, predictor.box_encoding_predictor), [batch, -1, 1, 4]));
       classes.push(tf.reshape(biased(input, predictor.class_predictor), [batch, -1, 3]));
     }
-    return { boxPredictions: tf.concat(boxes, 1), classPredictions: tf.concat(classes, 1) };
+    return {
+      boxPredictions: tf.concat(boxes, 1),
+      classPredictions: tf.concat(classes, 1),
+      grids: sources.map(([input]) => input.shape[1]),
+    };
   }
 
   /** face-api's output layer: anchors + box encodings → corner boxes; face scores. */
   private outputLayer(
     boxPredictions: tfjs.Tensor4D,
     classPredictions: tfjs.Tensor3D,
+    anchors: tfjs.Tensor2D,
   ): { boxes: tfjs.Tensor2D; scores: tfjs.Tensor1D } {
     const tf = this.tf;
-    const anchors = tf.reshape(this.params.output_layer.extra_dim, [-1, 4]);
     const encodings = tf.reshape(boxPredictions, [-1, 4]);
     const [a0, a1, a2, a3] = tf.unstack(tf.transpose(anchors, [1, 0])) as tfjs.Tensor1D[];
     const sizes = [tf.sub(a2!, a0!), tf.sub(a3!, a1!)] as const;

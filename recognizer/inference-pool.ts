@@ -20,6 +20,8 @@ export interface InferencePoolOptions {
   minDetectionScore: number;
   /** TinyFaceDetector input size; default 416. */
   tinyInputSize?: number;
+  /** SSD MobileNet input square; default 512 (face-api's). */
+  ssdInputSize?: number;
   /** A job running longer than this fails (retryably) and its worker is replaced. */
   jobTimeoutMs: number;
   logger: Logger;
@@ -106,6 +108,7 @@ export class InferencePool {
       detector: options.detector ?? 'ssd',
       minDetectionScore: options.minDetectionScore,
       tinyInputSize: options.tinyInputSize ?? 416,
+      ssdInputSize: options.ssdInputSize ?? 512,
     };
     this.ready = new Promise<PoolInfo>((resolve, reject) => {
       this.resolveReady = resolve;

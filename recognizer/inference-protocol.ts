@@ -35,6 +35,8 @@ export interface WorkerInit {
   minDetectionScore: number;
   /** TinyFaceDetector input size (used when detector is `tiny`). */
   tinyInputSize: number;
+  /** SSD MobileNet input square. */
+  ssdInputSize: number;
 }
 
 /** `mirrorAverage`: average each face's descriptor with its mirror image's. */

@@ -14,6 +14,7 @@ export type InferenceSettings = Pick<
   | 'detector'
   | 'minDetectionScore'
   | 'tinyInputSize'
+  | 'ssdInputSize'
   | 'mirrorAverage'
   | 'inferenceMaxSide'
   | 'smallPhotoSide'
@@ -46,6 +47,7 @@ export class LocalRecognizer {
       detector: settings.detector,
       minDetectionScore: settings.minDetectionScore,
       tinyInputSize: settings.tinyInputSize,
+      ssdInputSize: settings.ssdInputSize,
       jobTimeoutMs: 600_000,
       logger: createLogger('bench', 'warn'),
     });
