@@ -34,6 +34,18 @@ export const ERRORS = {
     status: 422,
     message: 'the photo shows more than one face; enrol a photo of one person',
   },
+  FACE_TOO_SMALL: {
+    status: 422,
+    message: 'the face is too small to enrol; enrol a photo where the face is larger',
+  },
+  FACE_TOO_BLURRED: {
+    status: 422,
+    message: 'the face is too blurred to enrol; enrol a sharper photo',
+  },
+  FACE_NOT_FRONTAL: {
+    status: 422,
+    message: 'the face is turned too far from the camera to enrol; enrol a photo facing it',
+  },
   CORRUPT_IMAGE: { status: 422, message: 'the image cannot be decoded' },
   IMAGE_TOO_LARGE: { status: 422, message: 'the image has more pixels than allowed' },
   INTERNAL: { status: 500, message: 'internal error' },

@@ -57,25 +57,74 @@ export interface Box {
   height: number;
 }
 
+/** How good a face is for identification (recognizer/face-quality.ts, docs/performance.md). */
+export interface FaceQuality {
+  /** The shorter side of the face's box, in pixels of the original photo. */
+  size: number;
+  /** Contrast-normalised sharpness of the aligned face (higher: sharper; blurred < ~0.3). */
+  sharpness: number;
+  /** Head turn left/right in degrees (0: facing the camera). */
+  yaw: number;
+  /** Eye-line tilt in degrees. */
+  roll: number;
+}
+
 export interface FaceMatch {
   personId: number;
   personName: string;
   distance: number;
 }
 
+/** Why a face got no identity: too small or too blurred for its descriptor to tell. */
+export type UnidentifiableReason = 'TOO_SMALL' | 'TOO_BLURRED';
+
 export interface IdentifiedFace {
   box: Box;
   score: number;
-  /** The nearest known person when within the match threshold, else null. */
+  /** The nearest known person when the face is identifiable and within its threshold, else null. */
   match: FaceMatch | null;
   /** The nearest known person even when too far to count (null with an empty gallery). */
   nearest: FaceMatch | null;
+  quality: FaceQuality;
+  /** Empty string when identifiable. */
+  unidentifiable: UnidentifiableReason | '';
+  /** The distance this face had to stay under. */
+  threshold: number;
+  /** 128 little-endian float32 values (512 bytes). */
+  descriptor: Uint8Array;
 }
 
 export interface IdentifyResult {
   faces: IdentifiedFace[];
   imageWidth: number;
   imageHeight: number;
+  /** What made the descriptors; stored with them so a replay compares like with like. */
+  descriptorVersion: string;
+  /** The match rule that made the decisions. */
+  matchVersion: string;
+}
+
+export interface RescoreFace {
+  id: number;
+  descriptor: Uint8Array;
+  quality: FaceQuality;
+  descriptorVersion: string;
+}
+
+export interface RescoreDecision {
+  id: number;
+  /** The face's descriptor was made by another version: not comparable, left as it was. */
+  skipped: boolean;
+  match: FaceMatch | null;
+  nearest: FaceMatch | null;
+  unidentifiable: UnidentifiableReason | '';
+  threshold: number;
+}
+
+export interface RescoreResult {
+  decisions: RescoreDecision[];
+  descriptorVersion: string;
+  matchVersion: string;
 }
 
 export interface EnrollResult {
@@ -84,6 +133,8 @@ export interface EnrollResult {
   /** The enrolled face; null when the photo was already enrolled (no inference ran). */
   box: Box | null;
   score: number;
+  /** The enrolled face's quality; null when already enrolled. */
+  quality: FaceQuality | null;
 }
 
 export interface FolderEnrollmentSummary {
@@ -105,6 +156,8 @@ export interface RecognizerDescription {
   folderEnrollment: FolderEnrollmentSummary;
   minDetectionScore: number;
   ready: boolean;
+  descriptorVersion: string;
+  matchVersion: string;
 }
 
 export interface GalleryCounts {
@@ -213,6 +266,8 @@ export interface RecognizerClient {
   ): Promise<EnrollResult>;
   refreshGallery(options?: CallOptions): Promise<GalleryCounts>;
   describe(options?: CallOptions): Promise<RecognizerDescription>;
+  /** Decides stored faces again against today's gallery and rule (no inference). */
+  rescore(faces: RescoreFace[], options?: CallOptions): Promise<RescoreResult>;
   /** grpc.health.v1 Check: true only when the answer is SERVING; false on any error. */
   checkHealth(options?: CallOptions & { service?: string }): Promise<boolean>;
   /** grpc.health.v1 Check's raw status (SERVING, NOT_SERVING, …); rejects when there is no answer. */
@@ -329,10 +384,29 @@ export function createRecognizerClient(
         },
         callOptions,
       );
-      return { ...response, box: response.alreadyEnrolled ? null : response.box };
+      return {
+        ...response,
+        box: response.alreadyEnrolled ? null : response.box,
+        quality: response.alreadyEnrolled ? null : response.quality,
+      };
     },
     refreshGallery: (callOptions) => call<GalleryCounts>('RefreshGallery', {}, callOptions),
     describe: (callOptions) => call<RecognizerDescription>('Describe', {}, callOptions),
+    rescore: (faces, callOptions) =>
+      call<RescoreResult>(
+        'Rescore',
+        {
+          faces: faces.map((face) => ({
+            ...face,
+            descriptor: Buffer.from(
+              face.descriptor.buffer,
+              face.descriptor.byteOffset,
+              face.descriptor.byteLength,
+            ),
+          })),
+        },
+        callOptions,
+      ),
     healthStatus,
     async checkHealth(callOptions = {}) {
       try {

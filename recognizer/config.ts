@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { LevelWithSilent } from 'pino';
 import { resolveDatabaseUrl, resolveImagesRoot } from '../lib/config/common.js';
 import {
+  ConfigError,
   databaseUrl,
   logLevel,
   nonNegativeInt,
@@ -15,10 +16,23 @@ import { DETECTORS, type DetectorName } from './face-pipeline.js';
 import { MATCH_STRATEGIES, type MatchStrategy } from './gallery.js';
 
 /**
- * The default MATCH_THRESHOLD, chosen from the LFW benchmark (`npm run bench:recognizer`,
- * docs/performance.md): the highest distance at which at most 1% of strangers are accepted.
+ * The match rule's defaults (recognizer/match-policy.ts), chosen with `npm run bench:accuracy`
+ * on LFW and on the pairs set (docs/performance.md). Small faces (LFW's 150 px crops: faces of
+ * 30–80 px) keep the LFW threshold, the highest at which at most 1% of strangers are accepted;
+ * large faces (press photos: 100–700 px) get the pairs set's, which accepts every same-person
+ * pair and no different-person pair; in between the threshold grows linearly.
  */
 export const DEFAULT_MATCH_THRESHOLD = 0.44;
+export const DEFAULT_MATCH_THRESHOLD_LARGE = 0.58;
+export const DEFAULT_SMALL_FACE_SIZE = 80;
+export const DEFAULT_LARGE_FACE_SIZE = 112;
+/** Below these a face is not identified (TOO_SMALL / TOO_BLURRED). */
+export const DEFAULT_MIN_FACE_SIZE = 20;
+export const DEFAULT_MIN_FACE_SHARPNESS = 0.15;
+/** Enrolment refuses faces below these (FACE_TOO_SMALL, FACE_TOO_BLURRED, FACE_NOT_FRONTAL). */
+export const DEFAULT_ENROL_MIN_FACE_SIZE = 40;
+export const DEFAULT_ENROL_MIN_SHARPNESS = 0.25;
+export const DEFAULT_ENROL_MAX_YAW = 45;
 
 /**
  * When a face's descriptor is averaged with its mirror image's: `small` — on photos enlarged
@@ -47,8 +61,19 @@ export interface RecognizerConfig {
   knownPeopleDir: string | undefined;
   host: string;
   port: number;
-  /** A face matches a person only when its distance is strictly below this. */
+  /** Small faces (≤ smallFaceSize px) match a person only when their distance is strictly below this. */
   matchThreshold: number;
+  /** The same for large faces (≥ largeFaceSize px); linear in between. */
+  matchThresholdLarge: number;
+  smallFaceSize: number;
+  largeFaceSize: number;
+  /** Faces smaller or less sharp than these are marked unidentifiable instead of matched. */
+  minFaceSize: number;
+  minFaceSharpness: number;
+  /** Enrolment refuses faces smaller, less sharp or turned further than these. */
+  enrolMinFaceSize: number;
+  enrolMinSharpness: number;
+  enrolMaxYaw: number;
   /** `mean`: distance to the mean of a person's descriptors; `nearest`: to their closest photo. */
   matchStrategy: MatchStrategy;
   /** Which faces get their descriptor averaged with their mirror image's (MirrorPolicy). */
@@ -99,6 +124,19 @@ const shape = (cores: number) => ({
   RECOGNIZER_PORT: optionalPort,
   PORT: optionalPort,
   MATCH_THRESHOLD: fraction(DEFAULT_MATCH_THRESHOLD, 0, 2),
+  MATCH_THRESHOLD_LARGE: fraction(DEFAULT_MATCH_THRESHOLD_LARGE, 0, 2),
+  SMALL_FACE_SIZE: z.coerce.number().int().min(0).max(4096).default(DEFAULT_SMALL_FACE_SIZE),
+  LARGE_FACE_SIZE: z.coerce.number().int().min(0).max(4096).default(DEFAULT_LARGE_FACE_SIZE),
+  MIN_FACE_SIZE: z.coerce.number().int().min(0).max(4096).default(DEFAULT_MIN_FACE_SIZE),
+  MIN_FACE_SHARPNESS: fraction(DEFAULT_MIN_FACE_SHARPNESS, 0, 10),
+  ENROL_MIN_FACE_SIZE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(4096)
+    .default(DEFAULT_ENROL_MIN_FACE_SIZE),
+  ENROL_MIN_SHARPNESS: fraction(DEFAULT_ENROL_MIN_SHARPNESS, 0, 10),
+  ENROL_MAX_YAW: fraction(DEFAULT_ENROL_MAX_YAW, 0, 90),
   MATCH_STRATEGY: z.enum(MATCH_STRATEGIES, { error: 'expected mean or nearest' }).default('mean'),
   MIRROR_AVERAGE: z
     .enum([...MIRROR_POLICIES, 'true', 'false'], { error: 'expected small, always or never' })
@@ -148,6 +186,11 @@ export function loadRecognizerConfig(
   { cores = os.availableParallelism(), cwd = process.cwd() } = {},
 ): RecognizerConfig {
   const parsed = parseEnv(shape(cores), env);
+  if (parsed.LARGE_FACE_SIZE < parsed.SMALL_FACE_SIZE) {
+    throw new ConfigError(
+      `invalid configuration:\n  LARGE_FACE_SIZE: must not be smaller than SMALL_FACE_SIZE (${parsed.SMALL_FACE_SIZE})`,
+    );
+  }
   return {
     databaseUrl: resolveDatabaseUrl(parsed, cwd),
     imagesRoot: resolveImagesRoot(parsed, cwd),
@@ -158,6 +201,14 @@ export function loadRecognizerConfig(
     host: parsed.RECOGNIZER_HOST,
     port: parsed.RECOGNIZER_PORT ?? parsed.PORT ?? 50051,
     matchThreshold: parsed.MATCH_THRESHOLD,
+    matchThresholdLarge: parsed.MATCH_THRESHOLD_LARGE,
+    smallFaceSize: parsed.SMALL_FACE_SIZE,
+    largeFaceSize: parsed.LARGE_FACE_SIZE,
+    minFaceSize: parsed.MIN_FACE_SIZE,
+    minFaceSharpness: parsed.MIN_FACE_SHARPNESS,
+    enrolMinFaceSize: parsed.ENROL_MIN_FACE_SIZE,
+    enrolMinSharpness: parsed.ENROL_MIN_SHARPNESS,
+    enrolMaxYaw: parsed.ENROL_MAX_YAW,
     matchStrategy: parsed.MATCH_STRATEGY,
     mirrorAverage: parsed.MIRROR_AVERAGE,
     detector: parsed.DETECTOR,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { PeopleRepository } from '../lib/db/people-repo.js';
+import type { FaceQuality } from '../lib/recognizer-client.js';
 import type { Box } from './inference-protocol.js';
 import type { Analysis } from './face-analyzer.js';
 
@@ -18,6 +19,44 @@ export interface EnrollmentOutcome {
   personId: number;
   box: Box | undefined;
   score: number | undefined;
+  quality: FaceQuality | undefined;
+}
+
+/** What an enrolment photo's face must at least be: it sets the person's descriptor for good. */
+export interface EnrolmentQuality {
+  /** Shorter side of the face's box, in pixels of the photo. */
+  minFaceSize: number;
+  minSharpness: number;
+  /** Largest head turn, in degrees. */
+  maxYaw: number;
+}
+
+/** Why a face is too poor to enrol, as an AppError; undefined when it is good enough. */
+export function enrolmentRefusal(
+  quality: FaceQuality,
+  limits: EnrolmentQuality,
+  imageName: string,
+): AppError | undefined {
+  const details = { quality };
+  if (quality.size < limits.minFaceSize)
+    return new AppError(
+      'FACE_TOO_SMALL',
+      `the face on "${imageName}" is ${quality.size} px; enrol a photo where it is at least ${limits.minFaceSize} px`,
+      details,
+    );
+  if (quality.sharpness < limits.minSharpness)
+    return new AppError(
+      'FACE_TOO_BLURRED',
+      `the face on "${imageName}" is too blurred (sharpness ${quality.sharpness.toFixed(2)}, at least ${limits.minSharpness} needed); enrol a sharper photo`,
+      details,
+    );
+  if (Math.abs(quality.yaw) > limits.maxYaw)
+    return new AppError(
+      'FACE_NOT_FRONTAL',
+      `the face on "${imageName}" is turned ${Math.round(Math.abs(quality.yaw))}° from the camera (at most ${limits.maxYaw}°); enrol a photo facing it`,
+      details,
+    );
+  return undefined;
 }
 
 export interface EnrollerDependencies {
@@ -26,6 +65,8 @@ export interface EnrollerDependencies {
   /** Called after a new descriptor was stored (reload the local gallery). */
   onEnrolled(): Promise<unknown>;
   logger: Logger;
+  /** Faces below these are refused; default: any face. */
+  quality?: EnrolmentQuality;
 }
 
 export function contentHash(bytes: Uint8Array): string {
@@ -65,6 +106,7 @@ export class Enroller {
         personId: existing.personId,
         box: undefined,
         score: undefined,
+        quality: undefined,
       };
     }
     const analysis = await this.deps.analyze(input.bytes, signal);
@@ -82,6 +124,9 @@ export class Enroller {
       );
     }
     const face = analysis.faces[0]!;
+    const refusal =
+      this.deps.quality && enrolmentRefusal(face.quality, this.deps.quality, input.imageName);
+    if (refusal) throw refusal;
     const stored = await this.deps.people.addPersonImage({
       personId: input.personId,
       imageName: input.imageName,
@@ -105,6 +150,7 @@ export class Enroller {
       personId: input.personId,
       box: face.box,
       score: face.score,
+      quality: face.quality,
     };
   }
 }

@@ -1,17 +1,21 @@
+import type { FaceQuality } from '../lib/recognizer-client.js';
 import type { MirrorPolicy } from './config.js';
 import { decodeImage, type DecodeOptions } from './decode.js';
 import {
   InferenceError,
   type Box,
   type DetectedFace,
+  type DetectOptions,
   type RawImage,
 } from './inference-protocol.js';
+import { SSD_INPUT_SIZE } from './fast-ssd.js';
 
 export interface AnalyzedFace {
   /** In pixels of the upright original image (integers, clipped to it). */
   box: Box;
   score: number;
   descriptor: Float32Array;
+  quality: FaceQuality;
 }
 
 export interface Analysis {
@@ -19,11 +23,6 @@ export interface Analysis {
   /** The upright original image's size. */
   width: number;
   height: number;
-}
-
-export interface DetectOptions {
-  /** Average each face's descriptor with its mirror image's. */
-  mirrorAverage?: boolean;
 }
 
 export interface Detector {
@@ -37,7 +36,15 @@ export interface FaceAnalyzerOptions extends DecodeOptions {
   queueLimit: number;
   /** Which photos' faces get mirror-averaged descriptors; default `never`. */
   mirrorAverage?: MirrorPolicy;
+  /**
+   * SSD input square for photos that were not enlarged (default 512). Enlarged small photos
+   * always get 512: their faces fill the frame and the detector needs every pixel of them.
+   */
+  ssdInputSize?: number;
 }
+
+/** The face's size for quality: the shorter side of its box, in pixels of the original photo. */
+export const faceSize = (box: Box): number => Math.min(box.width, box.height);
 
 /**
  * Maps a box from the analysed image (possibly shrunk, possibly with a border: `from` is
@@ -88,15 +95,20 @@ export class FaceAnalyzer {
       const policy = this.options.mirrorAverage ?? 'never';
       const faces = await this.detector.detect(image, signal, {
         mirrorAverage: policy === 'always' || (policy === 'small' && image.enlarged),
+        ssdInputSize: image.enlarged ? SSD_INPUT_SIZE : this.options.ssdInputSize,
       });
       const to = { width: image.originalWidth, height: image.originalHeight };
       return {
         faces: faces
-          .map((face) => ({
-            box: scaleBox(face.box, image.content, to),
-            score: face.score,
-            descriptor: face.descriptor,
-          }))
+          .map((face) => {
+            const box = scaleBox(face.box, image.content, to);
+            return {
+              box,
+              score: face.score,
+              descriptor: face.descriptor,
+              quality: { size: faceSize(box), ...face.measures },
+            };
+          })
           // Only with a border around a small photo: nothing of the box is on the photo.
           .filter((face) => face.box.width > 0 && face.box.height > 0),
         width: image.originalWidth,

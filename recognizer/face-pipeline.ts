@@ -1,7 +1,13 @@
 import type { FaceApi, FaceBox, FaceDetection, tfjs } from './faceapi.js';
 import { FastDescriptor } from './fast-descriptor.js';
 import { FastSsd } from './fast-ssd.js';
-import type { DetectedFace, RawImage } from './inference-protocol.js';
+import { poseFromLandmarks, sharpness } from './face-quality.js';
+import type {
+  DetectedFace,
+  DetectOptions,
+  FaceMeasures,
+  RawImage,
+} from './inference-protocol.js';
 
 export const DETECTORS = ['ssd', 'tiny'] as const;
 export type DetectorName = (typeof DETECTORS)[number];
@@ -12,7 +18,7 @@ export interface DetectorSettings {
   minDetectionScore: number;
   /** TinyFaceDetector input size (a multiple of 32). */
   tinyInputSize: number;
-  /** SSD MobileNet input square (a multiple of 32; face-api: 512). */
+  /** SSD MobileNet input square for `detect` when a call does not say (face-api: 512). */
   ssdInputSize?: number;
   /** Default for `detect`: average the descriptors of the aligned face and its mirror image. */
   mirrorAverage?: boolean;
@@ -23,8 +29,14 @@ export const MAX_FACES = 100;
 /** Faces described in one batch (bounds the activations' memory on photos of crowds). */
 const DESCRIPTOR_BATCH = 8;
 
-/** Copies the pixels of `box` (clipped to the image and floored, as face-api does) into a tensor. */
-function cropTensor(tf: FaceApi['tf'], image: RawImage, box: FaceBox): tfjs.Tensor3D | undefined {
+interface Crop {
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** Copies the RGB bytes of `box` (clipped to the image and floored, as face-api does). */
+function cropPixels(image: RawImage, box: FaceBox): Crop | undefined {
   const { x, y, width, height } = box.clipAtImageBorders(image.width, image.height);
   if (width <= 0 || height <= 0) return undefined;
   const row = width * 3;
@@ -33,8 +45,11 @@ function cropTensor(tf: FaceApi['tf'], image: RawImage, box: FaceBox): tfjs.Tens
     const start = ((y + line) * image.width + x) * 3;
     pixels.set(image.data.subarray(start, start + row), line * row);
   }
-  return tf.tensor3d(pixels, [height, width, 3], 'int32');
+  return { pixels, width, height };
 }
+
+const toTensor = (tf: FaceApi['tf'], crop: Crop): tfjs.Tensor3D =>
+  tf.tensor3d(crop.pixels, [crop.height, crop.width, 3], 'int32');
 
 /**
  * Detect → 68 landmarks → aligned crop → 128-d descriptor, the same steps and the same numbers
@@ -57,7 +72,7 @@ export class FacePipeline {
     private readonly faceapi: FaceApi,
     private readonly settings: DetectorSettings,
   ) {
-    if (settings.detector === 'ssd') this.ssd = new FastSsd(faceapi, settings.ssdInputSize);
+    if (settings.detector === 'ssd') this.ssd = new FastSsd(faceapi);
     this.descriptor = new FastDescriptor(faceapi);
     this.tinyOptions = new faceapi.TinyFaceDetectorOptions({
       inputSize: settings.tinyInputSize,
@@ -74,20 +89,18 @@ export class FacePipeline {
     ];
   }
 
-  async detectFaces(image: tfjs.Tensor3D): Promise<FaceDetection[]> {
+  async detectFaces(image: tfjs.Tensor3D, ssdInputSize?: number): Promise<FaceDetection[]> {
     if (this.ssd)
       return this.ssd.locateFaces(image, {
         minConfidence: this.settings.minDetectionScore,
         maxResults: MAX_FACES,
+        inputSize: ssdInputSize,
       });
     const found = await this.faceapi.nets.tinyFaceDetector.locateFaces(image, this.tinyOptions);
     return found.slice(0, MAX_FACES);
   }
 
-  async detect(
-    image: RawImage,
-    options: { mirrorAverage?: boolean } = {},
-  ): Promise<DetectedFace[]> {
+  async detect(image: RawImage, options: DetectOptions = {}): Promise<DetectedFace[]> {
     const mirrorAverage = options.mirrorAverage ?? this.settings.mirrorAverage ?? false;
     const { tf, nets } = this.faceapi;
     const expected = image.width * image.height * 3;
@@ -97,15 +110,23 @@ export class FacePipeline {
     const tensor = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
     let detections: FaceDetection[];
     try {
-      detections = await this.detectFaces(tensor);
+      detections = await this.detectFaces(
+        tensor,
+        options.ssdInputSize ?? this.settings.ssdInputSize,
+      );
     } finally {
       tensor.dispose();
     }
-    const located: Array<{ detection: FaceDetection; aligned: tfjs.Tensor3D }> = [];
+    const located: Array<{
+      detection: FaceDetection;
+      aligned: tfjs.Tensor3D;
+      measures: FaceMeasures;
+    }> = [];
     try {
       for (const detection of detections) {
-        const face = cropTensor(tf, image, detection.box);
-        if (!face) continue;
+        const crop = cropPixels(image, detection.box);
+        if (!crop) continue;
+        const face = toTensor(tf, crop);
         let landmarks;
         try {
           landmarks = await nets.faceLandmark68Net.detectLandmarks(face);
@@ -116,12 +137,19 @@ export class FacePipeline {
           this.faceapi.extendWithFaceDetection({}, detection),
           landmarks,
         );
-        const aligned = cropTensor(
-          tf,
+        const alignedCrop = cropPixels(
           image,
           withLandmarks.landmarks.align(null, { useDlibAlignment: true }),
         );
-        if (aligned) located.push({ detection, aligned });
+        if (!alignedCrop) continue;
+        located.push({
+          detection,
+          aligned: toTensor(tf, alignedCrop),
+          measures: {
+            sharpness: sharpness(alignedCrop.pixels, alignedCrop.width, alignedCrop.height),
+            ...poseFromLandmarks(withLandmarks.landmarks.positions),
+          },
+        });
       }
       const faces: DetectedFace[] = [];
       for (let first = 0; first < located.length; first += DESCRIPTOR_BATCH) {
@@ -130,7 +158,7 @@ export class FacePipeline {
           batch.map((face) => face.aligned),
           mirrorAverage,
         );
-        batch.forEach(({ detection }, index) =>
+        batch.forEach(({ detection, measures }, index) =>
           faces.push({
             box: {
               x: detection.box.x,
@@ -140,6 +168,7 @@ export class FacePipeline {
             },
             score: detection.score,
             descriptor: descriptors[index]!,
+            measures,
           }),
         );
       }

@@ -31,6 +31,8 @@ export interface FaceDetection {
 }
 
 export interface FaceLandmarks {
+  /** The 68 points, in pixels of the image the face was found on. */
+  readonly positions: ReadonlyArray<{ x: number; y: number }>;
   align(detection: null, options: { useDlibAlignment: boolean }): FaceBox;
 }
 

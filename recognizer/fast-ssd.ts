@@ -24,6 +24,11 @@ interface FoldedDepthwise {
 export interface SsdDetectorOptions {
   minConfidence: number;
   maxResults: number;
+  /**
+   * The square the photo is resized to (a multiple of 32; default 512 as face-api). A smaller
+   * one costs (size/512)² of the work and misses faces under ~20 px at that size.
+   */
+  inputSize?: number;
 }
 
 /**
@@ -83,16 +88,7 @@ export class FastSsd {
   private readonly anchorSizes: Array<Array<[number, number]>>;
   private readonly anchorCache = new Map<string, tfjs.Tensor2D>();
 
-  /**
-   * `inputSize`: the square the photo is resized to before detection (512 as face-api; a
-   * smaller one costs less, (size/512)², and misses faces under ~20 px at that size).
-   */
-  constructor(
-    private readonly faceapi: FaceApi,
-    readonly inputSize: number = SSD_INPUT_SIZE,
-  ) {
-    if (!Number.isInteger(inputSize) || inputSize % 32 !== 0 || inputSize < 128)
-      throw new Error(`SSD input size must be a multiple of 32 from 128, not ${inputSize}`);
+  constructor(private readonly faceapi: FaceApi) {
     this.tf = faceapi.tf;
     const params = faceapi.nets.ssdMobilenetv1.params;
     if (!params) throw new Error('load the SSD MobileNet v1 model before creating FastSsd');
@@ -138,11 +134,11 @@ export class FastSsd {
   }
 
   /** Anchors for these prediction-layer grids (cached: one set per input size). */
-  private anchors(grids: number[]): tfjs.Tensor2D {
-    const key = grids.join('x');
+  private anchors(grids: number[], size: number): tfjs.Tensor2D {
+    const key = `${size}:${grids.join('x')}`;
     let anchors = this.anchorCache.get(key);
     if (!anchors) {
-      const values = ssdAnchors(this.anchorSizes, grids, this.inputSize);
+      const values = ssdAnchors(this.anchorSizes, grids, size);
       anchors = this.tf.keep(this.tf.tensor2d(values, [values.length / 4, 4]));
       this.anchorCache.set(key, anchors);
     }
@@ -150,8 +146,11 @@ export class FastSsd {
   }
 
   async locateFaces(image: tfjs.Tensor3D, options: SsdDetectorOptions): Promise<FaceDetection[]> {
+    const size = options.inputSize ?? SSD_INPUT_SIZE;
+    if (!Number.isInteger(size) || size % 32 !== 0 || size < 128)
+      throw new Error(`SSD input size must be a multiple of 32 from 128, not ${size}`);
     const input = await this.faceapi.toNetInput(image);
-    const { boxes, scores } = this.forward(input);
+    const { boxes, scores } = this.forward(input, size);
     try {
       const scoreValues = Array.from(scores.dataSync());
       const boxValues = boxes.arraySync();
@@ -185,14 +184,14 @@ export class FastSsd {
   }
 
   /** face-api's SsdMobilenetv1.forwardInput with fused layers; batch of one. */
-  private forward(input: NetInput): { boxes: tfjs.Tensor2D; scores: tfjs.Tensor1D } {
+  private forward(input: NetInput, size: number): { boxes: tfjs.Tensor2D; scores: tfjs.Tensor1D } {
     const tf = this.tf;
     return tf.tidy(() => {
-      const batch = tf.cast(input.toBatchTensor(this.inputSize, false), 'float32');
+      const batch = tf.cast(input.toBatchTensor(size, false), 'float32');
       const x = tf.sub(tf.div(batch, 127.5), 1) as tfjs.Tensor4D;
       const { out, conv11 } = this.mobileNet(x);
       const { boxPredictions, classPredictions, grids } = this.predictionLayer(out, conv11);
-      return this.outputLayer(boxPredictions, classPredictions, this.anchors(grids));
+      return this.outputLayer(boxPredictions, classPredictions, this.anchors(grids, size));
     });
   }
 

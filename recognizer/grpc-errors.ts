@@ -31,6 +31,9 @@ export const STATUS_BY_CODE: Partial<Record<ErrorCode, grpc.status>> = {
   PAYLOAD_TOO_LARGE: grpc.status.INVALID_ARGUMENT,
   NO_FACE: grpc.status.FAILED_PRECONDITION,
   MULTIPLE_FACES: grpc.status.FAILED_PRECONDITION,
+  FACE_TOO_SMALL: grpc.status.FAILED_PRECONDITION,
+  FACE_TOO_BLURRED: grpc.status.FAILED_PRECONDITION,
+  FACE_NOT_FRONTAL: grpc.status.FAILED_PRECONDITION,
   // An unknown person id on Enroll: the caller must create the person first.
   NOT_FOUND: grpc.status.FAILED_PRECONDITION,
   RECOGNIZER_UNAVAILABLE: grpc.status.UNAVAILABLE,

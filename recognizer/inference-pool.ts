@@ -5,6 +5,7 @@ import type { DetectorName } from './face-pipeline.js';
 import {
   InferenceError,
   type DetectedFace,
+  type DetectOptions,
   type FromWorker,
   type RawImage,
   type ToWorker,
@@ -20,8 +21,6 @@ export interface InferencePoolOptions {
   minDetectionScore: number;
   /** TinyFaceDetector input size; default 416. */
   tinyInputSize?: number;
-  /** SSD MobileNet input square; default 512 (face-api's). */
-  ssdInputSize?: number;
   /** A job running longer than this fails (retryably) and its worker is replaced. */
   jobTimeoutMs: number;
   logger: Logger;
@@ -56,7 +55,7 @@ export interface PoolStats {
 interface Job {
   id: number;
   image: RawImage;
-  mirrorAverage: boolean;
+  options: DetectOptions;
   resolve(faces: DetectedFace[]): void;
   reject(error: Error): void;
   signal: AbortSignal | undefined;
@@ -108,7 +107,6 @@ export class InferencePool {
       detector: options.detector ?? 'ssd',
       minDetectionScore: options.minDetectionScore,
       tinyInputSize: options.tinyInputSize ?? 416,
-      ssdInputSize: options.ssdInputSize ?? 512,
     };
     this.ready = new Promise<PoolInfo>((resolve, reject) => {
       this.resolveReady = resolve;
@@ -155,7 +153,7 @@ export class InferencePool {
   detect(
     image: RawImage,
     signal?: AbortSignal,
-    options: { mirrorAverage?: boolean } = {},
+    options: DetectOptions = {},
   ): Promise<DetectedFace[]> {
     if (this.closing)
       return Promise.reject(new InferenceError('closed', 'the recognizer is shutting down'));
@@ -165,7 +163,7 @@ export class InferencePool {
       const job: Job = {
         id: this.nextJobId++,
         image,
-        mirrorAverage: options.mirrorAverage ?? false,
+        options,
         resolve,
         reject,
         signal,
@@ -367,7 +365,7 @@ export class InferencePool {
         type: 'detect',
         id: job.id,
         image: job.image,
-        mirrorAverage: job.mirrorAverage,
+        options: job.options,
       };
       worker.postMessage(message);
     }

@@ -20,12 +20,31 @@ export interface RawImage {
   height: number;
 }
 
+/** What the worker measures of a face besides its descriptor (recognizer/face-quality.ts). */
+export interface FaceMeasures {
+  /** Contrast-normalised Laplacian deviation of the aligned face at 64×64 (higher: sharper). */
+  sharpness: number;
+  /** Head turn in degrees, from the landmarks. */
+  yaw: number;
+  /** Eye-line tilt in degrees. */
+  roll: number;
+}
+
 export interface DetectedFace {
   /** In the coordinates of the image the worker received. */
   box: Box;
   score: number;
   /** 128 values. */
   descriptor: Float32Array;
+  measures: FaceMeasures;
+}
+
+/** Per-image choices the analyzer makes (small photos differ from large ones). */
+export interface DetectOptions {
+  /** Average each face's descriptor with its mirror image's. */
+  mirrorAverage?: boolean;
+  /** SSD MobileNet input square for this image. */
+  ssdInputSize?: number;
 }
 
 /** Given to every worker as workerData. */
@@ -35,12 +54,9 @@ export interface WorkerInit {
   minDetectionScore: number;
   /** TinyFaceDetector input size (used when detector is `tiny`). */
   tinyInputSize: number;
-  /** SSD MobileNet input square. */
-  ssdInputSize: number;
 }
 
-/** `mirrorAverage`: average each face's descriptor with its mirror image's. */
-export type ToWorker = { type: 'detect'; id: number; image: RawImage; mirrorAverage: boolean };
+export type ToWorker = { type: 'detect'; id: number; image: RawImage; options: DetectOptions };
 
 export type FromWorker =
   | { type: 'ready'; backend: string; loadMs: number; warmupMs: number; notes: string[] }

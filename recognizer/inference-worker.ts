@@ -92,7 +92,6 @@ async function main(): Promise<void> {
       detector: init.detector,
       minDetectionScore: init.minDetectionScore,
       tinyInputSize: init.tinyInputSize,
-      ssdInputSize: init.ssdInputSize,
     });
     const loaded = performance.now();
     await warmUp(faceapi, pipeline);
@@ -117,7 +116,7 @@ async function main(): Promise<void> {
   // One job at a time: the pool sends the next only after an answer.
   port.on('message', (message: ToWorker) => {
     if (message.type !== 'detect') return;
-    pipeline.detect(message.image, { mirrorAverage: message.mirrorAverage }).then(
+    pipeline.detect(message.image, message.options).then(
       (faces) =>
         send({ type: 'result', id: message.id, faces, tensors: faceapi.tf.memory().numTensors }),
       (error: unknown) =>

@@ -7,11 +7,13 @@ import type { Logger } from '../lib/logger.js';
 import { RECOGNIZER_SERVICE, recognizerServiceDefinition } from '../lib/recognizer-client.js';
 import type { RecognizerConfig } from './config.js';
 import { enrollFolder } from './enroll-folder.js';
+import { descriptorVersion } from './descriptor-version.js';
 import { Enroller } from './enroller.js';
 import { FaceAnalyzer } from './face-analyzer.js';
 import { GalleryStore } from './gallery-store.js';
 import { readImageFile } from './image-source.js';
 import { InferencePool } from './inference-pool.js';
+import { MatchPolicy } from './match-policy.js';
 import { createRecognizerService, describeDetector, type ServiceState } from './service.js';
 
 /** Health service names kept in step: "" (the whole server, what Kubernetes probes) and the Recognizer. */
@@ -81,7 +83,6 @@ export class RecognizerServer {
       detector: config.detector,
       minDetectionScore: config.minDetectionScore,
       tinyInputSize: config.tinyInputSize,
-      ssdInputSize: config.ssdInputSize,
       jobTimeoutMs: config.inferenceTimeoutMs,
       logger,
     });
@@ -92,11 +93,23 @@ export class RecognizerServer {
       smallPhotoSide: config.smallPhotoSide,
       smallPhotoPadding: config.smallPhotoPadding,
       mirrorAverage: config.mirrorAverage,
+      ssdInputSize: config.ssdInputSize,
       concurrency: config.inferenceWorkers * 2,
       queueLimit: config.inferenceQueueLimit,
     });
     const analyze = (bytes: Uint8Array, signal?: AbortSignal) => analyzer.analyze(bytes, signal);
-    const enroller = new Enroller({ people, analyze, onEnrolled: () => gallery.reload(), logger });
+    const policy = new MatchPolicy(config);
+    const enroller = new Enroller({
+      people,
+      analyze,
+      onEnrolled: () => gallery.reload(),
+      logger,
+      quality: {
+        minFaceSize: config.enrolMinFaceSize,
+        minSharpness: config.enrolMinSharpness,
+        maxYaw: config.enrolMaxYaw,
+      },
+    });
 
     const server = new grpc.Server({
       // Images by bytes: room for MAX_IMAGE_BYTES plus the envelope.
@@ -108,7 +121,8 @@ export class RecognizerServer {
         state: this.state,
         imagesRoot: config.imagesRoot,
         maxImageBytes: config.maxImageBytes,
-        matchThreshold: config.matchThreshold,
+        policy,
+        descriptorVersion: descriptorVersion(config),
         minDetectionScore: config.minDetectionScore,
         detector: describeDetector(config),
         workers: config.inferenceWorkers,
@@ -163,7 +177,8 @@ export class RecognizerServer {
         port: this.boundPort,
         startupMs: Math.round(performance.now() - started),
         gallery: { descriptors: gallery.gallery.size, people: gallery.gallery.people },
-        matchThreshold: config.matchThreshold,
+        matchVersion: policy.version,
+        descriptorVersion: descriptorVersion(config),
         backend: info.backend,
         detector: describeDetector(config),
       },

@@ -1,12 +1,14 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../lib/logger.js';
-import type { FolderEnrollmentSummary } from '../lib/recognizer-client.js';
+import { decodeDescriptor, encodeDescriptor } from '../lib/db/people-repo.js';
+import type { FaceQuality, FolderEnrollmentSummary } from '../lib/recognizer-client.js';
 import type { Enroller } from './enroller.js';
 import { contentHash } from './enroller.js';
 import type { Analysis } from './face-analyzer.js';
-import type { Gallery, Neighbour } from './gallery.js';
+import { DESCRIPTOR_LENGTH, type Gallery, type Neighbour } from './gallery.js';
 import { mapError, RpcFault, toServiceError } from './grpc-errors.js';
 import { loadImageSource, type ImageSourceMessage } from './image-source.js';
+import type { MatchPolicy } from './match-policy.js';
 
 /** What Describe reports as `detector`: the networks and the settings that change answers. */
 export function describeDetector(settings: {
@@ -53,7 +55,10 @@ export interface RecognizerServiceDependencies {
   state: ServiceState;
   imagesRoot: string;
   maxImageBytes: number;
-  matchThreshold: number;
+  /** The match rule (thresholds by face size, unidentifiable faces). */
+  policy: MatchPolicy;
+  /** What makes this replica's descriptors (descriptorVersion); replays compare only like with like. */
+  descriptorVersion: string;
   minDetectionScore: number;
   /** Describe's `detector` text (describeDetector). */
   detector: string;
@@ -80,6 +85,13 @@ const toWire = (neighbour: Neighbour | undefined): WireMatch | null =>
         distance: neighbour.distance,
       }
     : null;
+
+interface RescoreFaceMessage {
+  id?: number;
+  descriptor?: Uint8Array;
+  quality?: FaceQuality | null;
+  descriptorVersion?: string;
+}
 
 type Handler<Request> = (request: Request, signal: AbortSignal) => Promise<unknown>;
 
@@ -144,12 +156,17 @@ export function createRecognizerService(
         const analysis = await deps.analyze(image.bytes, signal);
         const gallery = deps.gallery();
         const faces = analysis.faces.map((face) => {
-          const { nearest, match } = gallery.identify(face.descriptor, deps.matchThreshold);
+          const nearest = gallery.nearest(face.descriptor);
+          const decision = deps.policy.decide(face.quality, nearest);
           return {
             box: face.box,
             score: face.score,
-            match: toWire(match),
+            match: toWire(decision.match),
             nearest: toWire(nearest),
+            quality: face.quality,
+            unidentifiable: decision.unidentifiable ?? '',
+            threshold: decision.threshold,
+            descriptor: encodeDescriptor(face.descriptor),
           };
         });
         logger.debug(
@@ -160,7 +177,13 @@ export function createRecognizerService(
           },
           'identified',
         );
-        return { faces, imageWidth: analysis.width, imageHeight: analysis.height };
+        return {
+          faces,
+          imageWidth: analysis.width,
+          imageHeight: analysis.height,
+          descriptorVersion: deps.descriptorVersion,
+          matchVersion: deps.policy.version,
+        };
       },
     ),
 
@@ -191,6 +214,7 @@ export function createRecognizerService(
           alreadyEnrolled: outcome.alreadyEnrolled,
           box: outcome.box ?? null,
           score: outcome.score ?? 0,
+          quality: outcome.quality ?? null,
         };
       },
     ),
@@ -200,12 +224,43 @@ export function createRecognizerService(
       return { descriptors: gallery.size, people: gallery.people };
     }),
 
+    Rescore: unary<{ faces?: RescoreFaceMessage[] }>('Rescore', logger, async (request) => {
+      requireReady();
+      const gallery = deps.gallery();
+      const decisions = (request.faces ?? []).map((face) => {
+        const id = Number(face.id ?? 0);
+        const descriptor = decodeDescriptor(face.descriptor ?? new Uint8Array());
+        if (
+          face.descriptorVersion !== deps.descriptorVersion ||
+          descriptor.length !== DESCRIPTOR_LENGTH ||
+          !face.quality
+        ) {
+          return { id, skipped: true, match: null, nearest: null, unidentifiable: '', threshold: 0 };
+        }
+        const nearest = gallery.nearest(descriptor);
+        const decision = deps.policy.decide(face.quality, nearest);
+        return {
+          id,
+          skipped: false,
+          match: toWire(decision.match),
+          nearest: toWire(nearest),
+          unidentifiable: decision.unidentifiable ?? '',
+          threshold: decision.threshold,
+        };
+      });
+      return {
+        decisions,
+        descriptorVersion: deps.descriptorVersion,
+        matchVersion: deps.policy.version,
+      };
+    }),
+
     Describe: unary<object>('Describe', logger, async () => {
       const gallery = deps.gallery();
       return {
         backend: deps.state.backend,
         detector: deps.detector,
-        matchThreshold: deps.matchThreshold,
+        matchThreshold: deps.policy.settings.matchThreshold,
         workers: deps.workers,
         galleryDescriptors: gallery.size,
         galleryPeople: gallery.people,
@@ -213,6 +268,8 @@ export function createRecognizerService(
         folderEnrollment: deps.state.folderEnrollment,
         minDetectionScore: deps.minDetectionScore,
         ready: deps.state.ready,
+        descriptorVersion: deps.descriptorVersion,
+        matchVersion: deps.policy.version,
       };
     }),
   };

@@ -3,12 +3,14 @@
  * photos, and hold out whole people as strangers, rotating the held-out group (k folds) so
  * that every person is a stranger once. Matching uses the recognizer's own Gallery.
  */
+import type { FaceQuality } from '../../lib/recognizer-client.js';
 import { Gallery, type MatchStrategy } from '../../recognizer/gallery.js';
 
 export interface Face {
   box: { x: number; y: number; width: number; height: number };
   score: number;
   descriptor: Float32Array;
+  quality: FaceQuality;
 }
 
 export interface LfwPhoto {

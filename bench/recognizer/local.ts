@@ -47,7 +47,6 @@ export class LocalRecognizer {
       detector: settings.detector,
       minDetectionScore: settings.minDetectionScore,
       tinyInputSize: settings.tinyInputSize,
-      ssdInputSize: settings.ssdInputSize,
       jobTimeoutMs: 600_000,
       logger: createLogger('bench', 'warn'),
     });
@@ -58,6 +57,7 @@ export class LocalRecognizer {
       smallPhotoSide: settings.smallPhotoSide,
       smallPhotoPadding: settings.smallPhotoPadding,
       mirrorAverage: settings.mirrorAverage,
+      ssdInputSize: settings.ssdInputSize,
       concurrency: settings.inferenceWorkers * 2,
       queueLimit: 100_000,
     });
@@ -81,6 +81,7 @@ export class LocalRecognizer {
       smallPhotoSide: settings.smallPhotoSide,
       smallPhotoPadding: settings.smallPhotoPadding,
       mirrorAverage: settings.mirrorAverage,
+      ssdInputSize: settings.ssdInputSize,
       concurrency: settings.inferenceWorkers * 2,
       queueLimit: 100_000,
     });

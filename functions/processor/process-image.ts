@@ -8,11 +8,22 @@ export interface IdentifiedFace {
   box: { x: number; y: number; width: number; height: number };
   score: number;
   match?: { personId: number; personName: string; distance: number } | null;
+  quality?: { size: number; sharpness: number; yaw: number; roll: number } | null;
+  /** Why no identity was given (TOO_SMALL, TOO_BLURRED); empty or absent when compared. */
+  unidentifiable?: string;
+  /** The encoded descriptor, stored so the decision can be replayed without inference. */
+  descriptor?: Uint8Array;
+}
+
+export interface IdentifyAnswer {
+  faces: IdentifiedFace[];
+  descriptorVersion?: string;
+  matchVersion?: string;
 }
 
 export interface ProcessDeps {
   images: ImagesRepository;
-  identify: (request: { path: string }) => Promise<{ faces: IdentifiedFace[] }>;
+  identify: (request: { path: string }) => Promise<IdentifyAnswer>;
   /** False while the recognizer is known to be down (breaker open, or half-open and not SERVING). */
   admits: () => Promise<boolean>;
   leaseMs: number;
@@ -73,9 +84,9 @@ export async function processImage(deps: ProcessDeps, imageId: number): Promise<
     return { kind: 'failed', imageId, code: 'TOO_MANY_ATTEMPTS' };
   }
 
-  let faces: IdentifiedFace[];
+  let answer: IdentifyAnswer;
   try {
-    faces = (await deps.identify({ path: claim.path })).faces;
+    answer = await deps.identify({ path: claim.path });
   } catch (error) {
     const { retryable, errorCode } = error as { retryable?: boolean; errorCode?: string };
     if (isBreakerOpenError(error) || retryable !== false) {
@@ -91,11 +102,17 @@ export async function processImage(deps: ProcessDeps, imageId: number): Promise<
     return { kind: 'failed', imageId, code };
   }
 
+  const { faces } = answer;
   const rows: NewFace[] = faces.map((face) => ({
     box: face.box,
     score: face.score,
     personId: face.match?.personId ?? null,
     distance: face.match?.distance ?? null,
+    quality: face.quality ?? null,
+    unidentifiable: face.unidentifiable || null,
+    descriptor: face.descriptor?.byteLength ? face.descriptor : null,
+    descriptorVersion: answer.descriptorVersion || null,
+    matchVersion: answer.matchVersion || null,
   }));
   if (!(await deps.images.complete(claim, rows))) {
     log.warn('claim lost before completion (lease expired); another attempt owns the image');

@@ -3,11 +3,22 @@ import type { Db } from './connect.js';
 import { isDuplicateKeyError } from './connect.js';
 import type { ImageStatus } from './schema.js';
 
+/** A face's quality (lib/recognizer-client's FaceQuality); null for faces stored before it existed. */
+export interface StoredFaceQuality {
+  size: number;
+  sharpness: number;
+  yaw: number;
+  roll: number;
+}
+
 export interface FaceRecord {
   box: { x: number; y: number; width: number; height: number };
   score: number;
   person: { id: number; name: string } | null;
   distance: number | null;
+  quality: StoredFaceQuality | null;
+  /** Why the face got no identity (TOO_SMALL, TOO_BLURRED); null when it was compared. */
+  unidentifiable: string | null;
 }
 
 /** The image record of the API contract (DESIGN "Image record"). */
@@ -29,6 +40,12 @@ export interface NewFace {
   score: number;
   personId: number | null;
   distance: number | null;
+  quality?: StoredFaceQuality | null;
+  unidentifiable?: string | null;
+  /** The encoded descriptor and what made it and the decision (for Rescore). */
+  descriptor?: Uint8Array | null;
+  descriptorVersion?: string | null;
+  matchVersion?: string | null;
 }
 
 /** What a claim hands the processor: the fencing token is the attempts count it set. */
@@ -234,6 +251,11 @@ export class ImagesRepository {
         'faces.box_height',
         'faces.score',
         'faces.distance',
+        'faces.quality_size',
+        'faces.quality_sharpness',
+        'faces.quality_yaw',
+        'faces.quality_roll',
+        'faces.unidentifiable',
         'person.id as person_id',
         'person.name as person_name',
       ])
@@ -252,6 +274,16 @@ export class ImagesRepository {
             ? { id: Number(row.person_id), name: row.person_name }
             : null,
         distance: row.distance == null ? null : Number(row.distance),
+        quality:
+          row.quality_size == null
+            ? null
+            : {
+                size: Number(row.quality_size),
+                sharpness: Number(row.quality_sharpness),
+                yaw: Number(row.quality_yaw),
+                roll: Number(row.quality_roll),
+              },
+        unidentifiable: row.unidentifiable ?? null,
       });
       faces.set(Number(row.image_id), list);
     }
@@ -330,6 +362,14 @@ export class ImagesRepository {
               score: face.score,
               person_id: face.personId,
               distance: face.distance,
+              descriptor: face.descriptor ? Buffer.from(face.descriptor) : null,
+              descriptor_version: face.descriptorVersion ?? null,
+              match_version: face.matchVersion ?? null,
+              quality_size: face.quality ? Math.round(face.quality.size) : null,
+              quality_sharpness: face.quality?.sharpness ?? null,
+              quality_yaw: face.quality?.yaw ?? null,
+              quality_roll: face.quality?.roll ?? null,
+              unidentifiable: face.unidentifiable ?? null,
             })),
           )
           .execute();

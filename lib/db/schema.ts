@@ -49,6 +49,16 @@ export interface FacesTable {
   score: number;
   person_id: number | null;
   distance: number | null;
+  /** 128 little-endian float32 values; NULL for faces stored before migration 005. */
+  descriptor: Buffer | null;
+  descriptor_version: string | null;
+  match_version: string | null;
+  quality_size: number | null;
+  quality_sharpness: number | null;
+  quality_yaw: number | null;
+  quality_roll: number | null;
+  /** TOO_SMALL or TOO_BLURRED: no identity was given. */
+  unidentifiable: string | null;
 }
 
 export interface Database {
