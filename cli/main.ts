@@ -176,17 +176,25 @@ Examples:
           score: number;
           person: { name: string } | null;
           distance: number | null;
+          quality: { size: number; sharpness: number; yaw: number; roll: number } | null;
+          unidentifiable: string | null;
         }>;
         if (faces.length > 0) {
           out(
             table(
-              ['face', 'person', 'distance', 'score', 'box'],
+              ['face', 'person', 'distance', 'score', 'box', 'size', 'sharpness', 'yaw'],
               faces.map((face, index) => [
                 index + 1,
-                face.person?.name ?? 'unknown',
+                face.person?.name ??
+                  (face.unidentifiable
+                    ? `unidentifiable (${face.unidentifiable.toLowerCase().replace('_', ' ')})`
+                    : 'unknown'),
                 face.distance?.toFixed(3) ?? '—',
                 face.score.toFixed(2),
                 `${face.box.x},${face.box.y} ${face.box.width}×${face.box.height}`,
+                face.quality ? `${face.quality.size} px` : '—',
+                face.quality?.sharpness.toFixed(2) ?? '—',
+                face.quality ? `${Math.round(face.quality.yaw)}°` : '—',
               ]),
             ),
           );
@@ -245,6 +253,46 @@ Examples:
                 person.lastSeenAt ?? '—',
               ]),
             ),
+      );
+    });
+
+  program
+    .command('rescore')
+    .description(
+      "decide past photos' faces again against today's enrolments and match rule, from their stored descriptors (no inference); needs the admin token",
+    )
+    .option('--since <time>', 'only photos submitted at or after this date or time (ISO 8601)')
+    .option('--person <name or id>', 'only decisions that involve this person')
+    .action(async (options: { since?: string; person?: string }) => {
+      if (options.since !== undefined && Number.isNaN(new Date(options.since).getTime()))
+        throw new CliError(
+          `--since must be a date or time such as 2026-11-25 or 2026-11-25T10:00:00Z, not "${options.since}"`,
+          EXIT.usage,
+        );
+      const { status, data } = await api().request<{
+        examined: number;
+        changed: number;
+        matched: number;
+        unmatched: number;
+        skipped: number;
+        images: number[];
+        matchVersion: string;
+      }>('POST', '/rescore', {
+        admin: true,
+        json: { since: options.since, person: options.person },
+      });
+      if (status === 404) throw new CliError(describeError(data, status), EXIT.usage);
+      if (status !== 200)
+        throw new CliError(describeError(data, status), status === 400 ? EXIT.usage : EXIT.failed);
+      if (json()) return out(JSON.stringify(data, null, 2));
+      out(
+        [
+          `re-scored ${data.examined} stored face(s) with ${data.matchVersion || 'the current rule'}`,
+          `${data.changed} changed (${data.matched} now attributed, ${data.unmatched} no longer), on ${data.images.length} image(s)${data.images.length ? `: ${data.images.join(', ')}` : ''}`,
+          ...(data.skipped
+            ? [`${data.skipped} skipped: their descriptors were made by other models or settings`]
+            : []),
+        ].join('\n'),
       );
     });
 

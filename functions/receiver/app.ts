@@ -10,7 +10,9 @@ import { listFilter } from '../../lib/http/list-query.js';
 import type { Metrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
+import type { RescoreFilter, RescoreSummary } from '../../lib/rescore.js';
 import { createPerson, enrolPhoto, type Enroller } from './enrolment.js';
+import { rescoreRequest } from './rescore.js';
 import { checkUpload, saveUpload } from './uploads.js';
 import { findReplay, submitImages, submitUploaded, type SubmitResult } from './submit-images.js';
 
@@ -26,6 +28,8 @@ export interface ReceiverDeps {
   logger: Logger;
   metrics: Metrics;
   ready: () => Promise<boolean>;
+  /** Decides stored faces again (lib/rescore.ts through the recognizer's Rescore). */
+  rescore(filter: RescoreFilter): Promise<RescoreSummary>;
 }
 
 const isJson = (req: Request) => Boolean(req.is(['json', '+json']));
@@ -161,9 +165,30 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
     res.status(enrolled.alreadyEnrolled ? 200 : 201).json(enrolled);
   });
 
+  // Re-scores past photos against today's gallery and rule; the CLI's `rescore` and the
+  // results page call it.
+  app.post('/rescore', admin, async (req, res) => {
+    if (req.body !== undefined && !isJson(req) && Number(req.get('content-length') ?? 0) > 0)
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/json');
+    try {
+      res.json(await rescoreRequest(deps, isJson(req) ? req.body : undefined));
+    } catch (error) {
+      throw toRescoreError(error);
+    }
+  });
+
   app.use((req, _res, next) =>
     next(new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`)),
   );
   app.use(jsonErrorHandler(deps.logger));
   return app;
+}
+
+/** The recognizer's failure as the receiver's error; ours pass through. */
+function toRescoreError(error: unknown): unknown {
+  if (error instanceof AppError) return error;
+  const { retryable, errorCode } = error as { retryable?: boolean; errorCode?: string };
+  if (retryable !== undefined || errorCode !== undefined)
+    return new AppError('RECOGNIZER_UNAVAILABLE', 'the recognizer could not re-score now; retry later');
+  return error;
 }

@@ -1,4 +1,5 @@
 import { connectDatabase, databaseAnswers } from '../../lib/db/connect.js';
+import { FacesRepository } from '../../lib/db/faces-repo.js';
 import { ImagesRepository } from '../../lib/db/images-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
@@ -6,6 +7,7 @@ import type { Logger } from '../../lib/logger.js';
 import { nsqPublisher } from '../../lib/queue/nsq-writer.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
 import { createRecognizerClient } from '../../lib/recognizer-client.js';
+import { rescoreFaces } from '../../lib/rescore.js';
 import { createReceiverApp } from './app.js';
 import type { ReceiverConfig } from './config.js';
 
@@ -33,6 +35,7 @@ export function createReceiver(
     metrics: createMetrics('receiver'),
     // Ready when the source of truth answers; a queue outage only delays work (the redeemer re-sends).
     ready: () => databaseAnswers(db),
+    rescore: (filter) => rescoreFaces({ faces: new FacesRepository(db), recognizer }, filter),
   });
   return {
     app,
