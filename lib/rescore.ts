@@ -61,7 +61,11 @@ export async function rescoreFaces(
   const images = new Set<number>();
   let afterId = 0;
   for (;;) {
-    const faces = await deps.faces.listReplayable({ afterId, limit: batchSize, since: filter.since });
+    const faces = await deps.faces.listReplayable({
+      afterId,
+      limit: batchSize,
+      since: filter.since,
+    });
     if (faces.length === 0) break;
     afterId = faces.at(-1)!.id;
     const answer = await deps.recognizer.rescore(

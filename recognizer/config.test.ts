@@ -14,6 +14,15 @@ describe('loadRecognizerConfig', () => {
       host: '0.0.0.0',
       port: 50051,
       matchThreshold: DEFAULT_MATCH_THRESHOLD,
+      matchThresholdLarge: 0.58,
+      smallFaceSize: 80,
+      largeFaceSize: 112,
+      minFaceSize: 20,
+      minFaceSharpness: 0.15,
+      enrolMinFaceSize: 40,
+      enrolMinSharpness: 0.25,
+      enrolMaxYaw: 45,
+      ssdInputSize: 448,
       matchStrategy: 'mean',
       mirrorAverage: 'small',
       detector: 'ssd',
@@ -32,6 +41,37 @@ describe('loadRecognizerConfig', () => {
       shutdownGraceMs: 10_000,
       logLevel: 'info',
     });
+  });
+
+  it('reads the match rule and the quality limits, and refuses a large-face size below the small one', () => {
+    expect(
+      load({
+        ...base,
+        MATCH_THRESHOLD_LARGE: '0.6',
+        SMALL_FACE_SIZE: '64',
+        LARGE_FACE_SIZE: '128',
+        MIN_FACE_SIZE: '24',
+        MIN_FACE_SHARPNESS: '0.2',
+        ENROL_MIN_FACE_SIZE: '60',
+        ENROL_MIN_SHARPNESS: '0.3',
+        ENROL_MAX_YAW: '30',
+        SSD_INPUT_SIZE: '512',
+      }),
+    ).toMatchObject({
+      matchThresholdLarge: 0.6,
+      smallFaceSize: 64,
+      largeFaceSize: 128,
+      minFaceSize: 24,
+      minFaceSharpness: 0.2,
+      enrolMinFaceSize: 60,
+      enrolMinSharpness: 0.3,
+      enrolMaxYaw: 30,
+      ssdInputSize: 512,
+    });
+    expect(() => load({ ...base, SMALL_FACE_SIZE: '120', LARGE_FACE_SIZE: '100' })).toThrow(
+      /LARGE_FACE_SIZE/,
+    );
+    expect(() => load({ ...base, SSD_INPUT_SIZE: '500' })).toThrow(/SSD_INPUT_SIZE/);
   });
 
   it('parses every variable and resolves relative folders against the working directory', () => {

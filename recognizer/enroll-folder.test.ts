@@ -83,6 +83,7 @@ describe('the known-people folder', () => {
       personId: 1,
       box: undefined,
       score: undefined,
+      quality: undefined,
     });
     const summary = await enrollFolder(dir, {
       findOrCreatePerson: async (name) => {

@@ -2,11 +2,14 @@ import { createLogger } from '../lib/logger.js';
 import { contentHash, Enroller, type EnrollmentRepository } from './enroller.js';
 import type { Analysis } from './face-analyzer.js';
 
-const face = (score = 0.9) => ({
+const face = (score = 0.9, quality = { size: 120, sharpness: 0.9, yaw: 5, roll: 1 }) => ({
   box: { x: 1, y: 2, width: 3, height: 4 },
   score,
   descriptor: new Float32Array(128).fill(0.5),
+  quality,
 });
+
+const limits = { minFaceSize: 40, minSharpness: 0.25, maxYaw: 45 };
 
 function setup(
   analysis: Analysis,
@@ -32,6 +35,7 @@ function setup(
       calls.reloads += 1;
     },
     logger: createLogger('test', 'silent'),
+    quality: limits,
   });
   return { enroller, calls, stored };
 }
@@ -89,6 +93,34 @@ describe('Enroller', () => {
       details: { faces: 2 },
     });
     expect(several.calls.added).toEqual([]);
+  });
+
+  it.each([
+    [
+      'too small',
+      { size: 39, sharpness: 0.9, yaw: 0, roll: 0 },
+      'FACE_TOO_SMALL',
+      /39 px.*at least 40 px/,
+    ],
+    ['too blurred', { size: 200, sharpness: 0.2, yaw: 0, roll: 0 }, 'FACE_TOO_BLURRED', /blurred/],
+    ['turned away', { size: 200, sharpness: 0.9, yaw: -50, roll: 0 }, 'FACE_NOT_FRONTAL', /50°/],
+  ])(
+    'refuses a face %s to enrol, saying why, and stores nothing',
+    async (_label, quality, code, message) => {
+      const { enroller, calls } = setup({ faces: [face(0.9, quality)], width: 400, height: 400 });
+      const refusal = enroller.enroll({ personId: 1, bytes, imageName: 'poor.jpg' });
+      await expect(refusal).rejects.toMatchObject({ code, status: 422, details: { quality } });
+      await expect(refusal).rejects.toThrow(message);
+      expect(calls.added).toEqual([]);
+    },
+  );
+
+  it('enrols a face just inside every limit', async () => {
+    const quality = { size: 40, sharpness: 0.25, yaw: 45, roll: 30 };
+    const { enroller } = setup({ faces: [face(0.9, quality)], width: 400, height: 400 });
+    await expect(
+      enroller.enroll({ personId: 1, bytes, imageName: 'ok.jpg' }),
+    ).resolves.toMatchObject({ alreadyEnrolled: false, quality });
   });
 
   it('refuses an unknown person before looking at the photo', async () => {

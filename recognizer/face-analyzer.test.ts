@@ -66,6 +66,7 @@ describe('FaceAnalyzer', () => {
                 box: { x: 0, y: 0, width: image.width / 2, height: image.height },
                 score: 0.9,
                 descriptor: new Float32Array(128),
+                measures: { sharpness: 0.8, yaw: 3, roll: -2 },
               },
             ]),
           );
@@ -97,21 +98,25 @@ describe('FaceAnalyzer', () => {
   it('enlarges and borders a small photo, and drops a face that lies only in the border', async () => {
     const seen: RawImage[] = [];
     const mirrored: Array<boolean | undefined> = [];
+    const ssdSizes: Array<number | undefined> = [];
     const detector: Detector = {
       detect: async (image, _signal, options) => {
         seen.push(image);
         mirrored.push(options?.mirrorAverage);
+        ssdSizes.push(options?.ssdInputSize);
         return [
           // On the photo (the canvas centre) and entirely in the black border.
           {
             box: { x: 250, y: 250, width: 100, height: 100 },
             score: 0.9,
             descriptor: new Float32Array(128),
+            measures: { sharpness: 0.8, yaw: 3, roll: -2 },
           },
           {
             box: { x: 10, y: 10, width: 50, height: 50 },
             score: 0.8,
             descriptor: new Float32Array(128),
+            measures: { sharpness: 0.8, yaw: 3, roll: -2 },
           },
         ];
       },
@@ -122,6 +127,7 @@ describe('FaceAnalyzer', () => {
       smallPhotoSide: 300,
       smallPhotoPadding: 0.5,
       mirrorAverage: 'small',
+      ssdInputSize: 448,
       concurrency: 1,
       queueLimit: 1,
     });
@@ -140,12 +146,16 @@ describe('FaceAnalyzer', () => {
           box: { x: 50, y: 50, width: 50, height: 50 },
           score: 0.9,
           descriptor: expect.any(Float32Array),
+          // Size in the original photo's pixels; the rest measured by the worker.
+          quality: { size: 50, sharpness: 0.8, yaw: 3, roll: -2 },
         },
       ],
     });
     // MIRROR_AVERAGE=small: only the enlarged small photo's faces are mirror-averaged.
     await analyzer.analyze(await photo());
     expect(mirrored).toEqual([true, false]);
+    // The enlarged small photo is detected at 512 (its faces need it); others at SSD_INPUT_SIZE.
+    expect(ssdSizes).toEqual([512, 448]);
   });
 
   it('keeps at most `concurrency` images in flight and refuses callers past the queue limit', async () => {

@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { FIXTURES } from '../test/support/fixtures.js';
 import type { FaceApi } from './faceapi.js';
 import { FacePipeline } from './face-pipeline.js';
+import { ssdAnchors } from './fast-ssd.js';
 import type { RawImage } from './inference-protocol.js';
 
 const require = createRequire(import.meta.url);
@@ -84,6 +85,12 @@ describe('FacePipeline', () => {
         expect(face.box.height).toBeCloseTo(reference.detection.box.height, 2);
         expect(distance(face.descriptor, reference.descriptor)).toBeLessThan(1e-4);
       });
+      // Quality measures come with every face: plausible pose, positive sharpness.
+      for (const face of faces) {
+        expect(face.measures.sharpness).toBeGreaterThan(0.1);
+        expect(Math.abs(face.measures.yaw)).toBeLessThan(60);
+        expect(Math.abs(face.measures.roll)).toBeLessThan(30);
+      }
       // Mirror averaging moves each descriptor a little, and only a little.
       const averaged = await mirrored.detect(image);
       expect(averaged).toHaveLength(count);
@@ -95,6 +102,87 @@ describe('FacePipeline', () => {
     },
     60_000,
   );
+});
+
+describe('FastSsd at another input size', () => {
+  it('places anchors that reproduce face-api’s stored ones at 512 px', async () => {
+    const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+    await faceapi.tf.setBackend('wasm');
+    await faceapi.tf.ready();
+    const models = path.join(
+      path.dirname(require.resolve('@vladmandic/face-api/package.json')),
+      'model',
+    );
+    await faceapi.nets.ssdMobilenetv1.loadFromDisk(models);
+    const stored = faceapi.tf
+      .reshape(faceapi.nets.ssdMobilenetv1.params!.output_layer.extra_dim, [-1, 4])
+      .arraySync() as number[][];
+    const layers = [
+      [32, 3],
+      [16, 6],
+      [8, 6],
+      [4, 6],
+      [2, 6],
+      [1, 6],
+    ] as const;
+    let first = 0;
+    const sizes = layers.map(([grid, boxes]) => {
+      const layer = stored
+        .slice(first, first + boxes)
+        .map(([y0, x0, y1, x1]) => [y1! - y0!, x1! - x0!] as [number, number]);
+      first += grid * grid * boxes;
+      return layer;
+    });
+    const generated = ssdAnchors(
+      sizes,
+      layers.map(([grid]) => grid),
+      512,
+    );
+    expect(generated.length).toBe(stored.length * 4);
+    let worst = 0;
+    stored.flat().forEach((value, index) => {
+      worst = Math.max(worst, Math.abs(value - generated[index]!));
+    });
+    expect(worst).toBeLessThan(1e-5);
+    // At 256 px each anchor keeps its size in pixels: twice the relative size.
+    const half = ssdAnchors(sizes, [16, 8, 4, 2, 1, 1], 256);
+    expect(half[2]! - half[0]!).toBeCloseTo(2 * (stored[0]![2]! - stored[0]![0]!), 5);
+    expect((half[0]! + half[2]!) / 2).toBeCloseTo(0.5 / 16, 6);
+  });
+
+  it('finds the same faces at 448 px as at 512 on a large photo', async () => {
+    const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+    const models = path.join(
+      path.dirname(require.resolve('@vladmandic/face-api/package.json')),
+      'model',
+    );
+    await Promise.all(
+      FacePipeline.models('ssd').map((net) => faceapi.nets[net].loadFromDisk(models)),
+    );
+    const pipeline = new FacePipeline(faceapi, {
+      detector: 'ssd',
+      minDetectionScore: 0.5,
+      tinyInputSize: 416,
+    });
+    try {
+      const image = await rgb('faces/probes/two_people.jpg');
+      const full = await pipeline.detect(image, { ssdInputSize: 512 });
+      const smaller = await pipeline.detect(image, { ssdInputSize: 448 });
+      expect(smaller).toHaveLength(full.length);
+      for (const reference of full) {
+        // The same face: the box found at 448 nearest to the one found at 512.
+        const face = smaller.reduce((best, other) =>
+          Math.abs(other.box.x - reference.box.x) < Math.abs(best.box.x - reference.box.x)
+            ? other
+            : best,
+        );
+        expect(Math.abs(face.box.x - reference.box.x)).toBeLessThan(0.1 * reference.box.width);
+        expect(distance(face.descriptor, reference.descriptor)).toBeLessThan(0.15);
+      }
+    } finally {
+      pipeline.dispose();
+    }
+  }, 60_000);
 });
 
 describe('FacePipeline with the tiny detector', () => {

@@ -1,13 +1,8 @@
 import type { FaceApi, FaceBox, FaceDetection, tfjs } from './faceapi.js';
 import { FastDescriptor } from './fast-descriptor.js';
-import { FastSsd } from './fast-ssd.js';
+import { FastSsd, SSD_INPUT_SIZE } from './fast-ssd.js';
 import { poseFromLandmarks, sharpness } from './face-quality.js';
-import type {
-  DetectedFace,
-  DetectOptions,
-  FaceMeasures,
-  RawImage,
-} from './inference-protocol.js';
+import type { DetectedFace, DetectOptions, FaceMeasures, RawImage } from './inference-protocol.js';
 
 export const DETECTORS = ['ssd', 'tiny'] as const;
 export type DetectorName = (typeof DETECTORS)[number];
@@ -72,7 +67,8 @@ export class FacePipeline {
     private readonly faceapi: FaceApi,
     private readonly settings: DetectorSettings,
   ) {
-    if (settings.detector === 'ssd') this.ssd = new FastSsd(faceapi);
+    if (settings.detector === 'ssd')
+      this.ssd = new FastSsd(faceapi, [SSD_INPUT_SIZE, settings.ssdInputSize ?? SSD_INPUT_SIZE]);
     this.descriptor = new FastDescriptor(faceapi);
     this.tinyOptions = new faceapi.TinyFaceDetectorOptions({
       inputSize: settings.tinyInputSize,

@@ -32,6 +32,16 @@ export interface SsdDetectorOptions {
 }
 
 /**
+ * The six prediction layers' grids at an input size: MobileNet's outputs at strides 16 and
+ * 32, then four stride-2 convolutions, all with 'same' padding (ceil at each halving).
+ */
+export function ssdGrids(size: number): number[] {
+  const grids = [Math.ceil(size / 16)];
+  while (grids.length < 6) grids.push(Math.ceil(grids.at(-1)! / 2));
+  return grids;
+}
+
+/**
  * Anchors ([ymin, xmin, ymax, xmax], relative) for the network run on a `size`-pixel square
  * whose six prediction layers have `grids` cells per side. The network is convolutional:
  * at any input size a layer's cell responds to faces of the same size *in pixels* as at
@@ -88,7 +98,14 @@ export class FastSsd {
   private readonly anchorSizes: Array<Array<[number, number]>>;
   private readonly anchorCache = new Map<string, tfjs.Tensor2D>();
 
-  constructor(private readonly faceapi: FaceApi) {
+  /**
+   * `inputSizes`: anchors made at once for these sizes (those the caller will use), so that no
+   * tensor appears later, after the pool's leak watch took its reference count.
+   */
+  constructor(
+    private readonly faceapi: FaceApi,
+    inputSizes: readonly number[] = [SSD_INPUT_SIZE],
+  ) {
     this.tf = faceapi.tf;
     const params = faceapi.nets.ssdMobilenetv1.params;
     if (!params) throw new Error('load the SSD MobileNet v1 model before creating FastSsd');
@@ -103,6 +120,7 @@ export class FastSsd {
       first += grid * grid * boxes;
       return sizes;
     });
+    for (const size of new Set(inputSizes)) this.anchors(ssdGrids(size), size);
     for (let layer = 1; layer <= 13; layer++) {
       const { depthwise_conv: bn } = this.layer(layer);
       this.folded.set(

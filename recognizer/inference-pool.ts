@@ -21,6 +21,8 @@ export interface InferencePoolOptions {
   minDetectionScore: number;
   /** TinyFaceDetector input size; default 416. */
   tinyInputSize?: number;
+  /** SSD input square the analyzer asks for on photos not enlarged; default 512. */
+  ssdInputSize?: number;
   /** A job running longer than this fails (retryably) and its worker is replaced. */
   jobTimeoutMs: number;
   logger: Logger;
@@ -107,6 +109,7 @@ export class InferencePool {
       detector: options.detector ?? 'ssd',
       minDetectionScore: options.minDetectionScore,
       tinyInputSize: options.tinyInputSize ?? 416,
+      ssdInputSize: options.ssdInputSize,
     };
     this.ready = new Promise<PoolInfo>((resolve, reject) => {
       this.resolveReady = resolve;

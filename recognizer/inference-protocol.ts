@@ -54,6 +54,8 @@ export interface WorkerInit {
   minDetectionScore: number;
   /** TinyFaceDetector input size (used when detector is `tiny`). */
   tinyInputSize: number;
+  /** SSD input square for photos not enlarged (anchors made at start for it and for 512). */
+  ssdInputSize?: number;
 }
 
 export type ToWorker = { type: 'detect'; id: number; image: RawImage; options: DetectOptions };

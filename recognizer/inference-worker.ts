@@ -92,6 +92,7 @@ async function main(): Promise<void> {
       detector: init.detector,
       minDetectionScore: init.minDetectionScore,
       tinyInputSize: init.tinyInputSize,
+      ssdInputSize: init.ssdInputSize,
     });
     const loaded = performance.now();
     await warmUp(faceapi, pipeline);

@@ -54,7 +54,9 @@ export class MatchPolicy {
     return matchThreshold + t * (matchThresholdLarge - matchThreshold);
   }
 
-  unidentifiable(quality: Pick<FaceQuality, 'size' | 'sharpness'>): UnidentifiableReason | undefined {
+  unidentifiable(
+    quality: Pick<FaceQuality, 'size' | 'sharpness'>,
+  ): UnidentifiableReason | undefined {
     if (quality.size < this.settings.minFaceSize) return 'TOO_SMALL';
     if (quality.sharpness < this.settings.minFaceSharpness) return 'TOO_BLURRED';
     return undefined;
@@ -66,8 +68,7 @@ export class MatchPolicy {
   ): MatchDecision {
     const threshold = this.thresholdFor(quality.size);
     const unidentifiable = this.unidentifiable(quality);
-    const match =
-      !unidentifiable && nearest && nearest.distance < threshold ? nearest : undefined;
+    const match = !unidentifiable && nearest && nearest.distance < threshold ? nearest : undefined;
     return { match, threshold, unidentifiable };
   }
 

@@ -83,6 +83,7 @@ export class RecognizerServer {
       detector: config.detector,
       minDetectionScore: config.minDetectionScore,
       tinyInputSize: config.tinyInputSize,
+      ssdInputSize: config.ssdInputSize,
       jobTimeoutMs: config.inferenceTimeoutMs,
       logger,
     });

@@ -2,6 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { decodeDescriptor, encodeDescriptor } from '../lib/db/people-repo.js';
 import { AppError } from '../lib/errors.js';
 import { createLogger } from '../lib/logger.js';
 import {
@@ -12,19 +13,31 @@ import {
 import type { Analysis } from './face-analyzer.js';
 import { DESCRIPTOR_LENGTH, Gallery } from './gallery.js';
 import { InferenceError } from './inference-protocol.js';
+import { MatchPolicy } from './match-policy.js';
 import { createRecognizerService, type ServiceState } from './service.js';
 
-/** The fake analyzer answers by the first byte of the image: 0 no face, 1 Ada, 2 a stranger, 9 a worker crash. */
+const descriptor = (value: number) =>
+  Float32Array.from({ length: DESCRIPTOR_LENGTH }, (_, i) => (i === 0 ? value : 0));
+const quality = (size: number, sharpness = 0.9) => ({ size, sharpness, yaw: 4, roll: -1 });
+
+/**
+ * The fake analyzer answers by the first byte of the image: 0 no face, 1 Ada, 2 a stranger,
+ * 3 Ada at 0.5 twice (a large face, a small one), 4 a face too small and one too blurred,
+ * 9 a worker crash.
+ */
 async function fakeAnalyze(bytes: Uint8Array): Promise<Analysis> {
-  const descriptor = (value: number) =>
-    Float32Array.from({ length: DESCRIPTOR_LENGTH }, (_, i) => (i === 0 ? value : 0));
   switch (bytes[0]) {
     case 0:
       return { faces: [], width: 10, height: 10 };
     case 1:
       return {
         faces: [
-          { box: { x: 1, y: 2, width: 3, height: 4 }, score: 0.9, descriptor: descriptor(0.2) },
+          {
+            box: { x: 1, y: 2, width: 3, height: 4 },
+            score: 0.9,
+            descriptor: descriptor(0.2),
+            quality: quality(100),
+          },
         ],
         width: 10,
         height: 10,
@@ -32,10 +45,37 @@ async function fakeAnalyze(bytes: Uint8Array): Promise<Analysis> {
     case 2:
       return {
         faces: [
-          { box: { x: 1, y: 2, width: 3, height: 4 }, score: 0.8, descriptor: descriptor(5) },
+          {
+            box: { x: 1, y: 2, width: 3, height: 4 },
+            score: 0.8,
+            descriptor: descriptor(5),
+            quality: quality(100),
+          },
         ],
         width: 10,
         height: 10,
+      };
+    case 3:
+      return {
+        faces: [200, 60].map((size) => ({
+          box: { x: 0, y: 0, width: size, height: size },
+          score: 0.9,
+          descriptor: descriptor(0.5),
+          quality: quality(size),
+        })),
+        width: 400,
+        height: 400,
+      };
+    case 4:
+      return {
+        faces: [quality(12), quality(200, 0.05)].map((faceQuality) => ({
+          box: { x: 0, y: 0, width: faceQuality.size, height: faceQuality.size },
+          score: 0.9,
+          descriptor: descriptor(0.1),
+          quality: faceQuality,
+        })),
+        width: 400,
+        height: 400,
       };
     case 9:
       throw new InferenceError('crashed', 'worker crashed');
@@ -57,6 +97,14 @@ describe('Recognizer service over gRPC (fake inference)', () => {
     { personId: 7, personName: 'Ada', descriptor: new Float32Array(DESCRIPTOR_LENGTH) },
   ]);
   const enrolled: unknown[] = [];
+  const policy = new MatchPolicy({
+    matchThreshold: 0.44,
+    matchThresholdLarge: 0.58,
+    smallFaceSize: 80,
+    largeFaceSize: 112,
+    minFaceSize: 20,
+    minFaceSharpness: 0.15,
+  });
 
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'facetrail-service-'));
@@ -69,7 +117,8 @@ describe('Recognizer service over gRPC (fake inference)', () => {
         state,
         imagesRoot: root,
         maxImageBytes: 1000,
-        matchThreshold: 0.6,
+        policy,
+        descriptorVersion: 'test descriptors v1',
         minDetectionScore: 0.5,
         detector: 'fake detector (min score 0.5)',
         workers: 2,
@@ -87,6 +136,7 @@ describe('Recognizer service over gRPC (fake inference)', () => {
               personId: input.personId,
               box: { x: 1, y: 2, width: 3, height: 4 },
               score: 0.9,
+              quality: quality(100),
             };
           },
         },
@@ -117,6 +167,67 @@ describe('Recognizer service over gRPC (fake inference)', () => {
       nearest: { personId: 7 },
     });
     expect(face.match!.distance).toBeCloseTo(0.2, 6);
+    expect(face.quality).toEqual(quality(100));
+    expect(face.unidentifiable).toBe('');
+    expect(face.threshold).toBeCloseTo(0.5275, 6);
+    // The descriptor comes back encoded, for the processor to store.
+    expect(decodeDescriptor(face.descriptor)).toEqual(descriptor(0.2));
+    expect(result).toMatchObject({
+      descriptorVersion: 'test descriptors v1',
+      matchVersion: policy.version,
+    });
+  });
+
+  it('holds a large face to a looser threshold than a small one', async () => {
+    const [large, small] = (await client.identify({ content: Uint8Array.from([3]) })).faces;
+    expect(large).toMatchObject({ match: { personName: 'Ada' }, threshold: 0.58 });
+    expect(small).toMatchObject({ match: null, nearest: { personName: 'Ada' }, threshold: 0.44 });
+  });
+
+  it('marks faces too small or too blurred as unidentifiable instead of matching them', async () => {
+    const faces = (await client.identify({ content: Uint8Array.from([4]) })).faces;
+    expect(faces.map((face) => [face.unidentifiable, face.match])).toEqual([
+      ['TOO_SMALL', null],
+      ['TOO_BLURRED', null],
+    ]);
+    // Still compared, for diagnostics: the nearest person is known and close.
+    expect(faces[0]!.nearest).toMatchObject({ personName: 'Ada' });
+  });
+
+  it('re-scores stored descriptors of its own version without inference, and skips others', async () => {
+    const { decisions, matchVersion } = await client.rescore([
+      {
+        id: 11,
+        descriptor: encodeDescriptor(descriptor(0.5)),
+        quality: quality(200),
+        descriptorVersion: 'test descriptors v1',
+      },
+      {
+        id: 12,
+        descriptor: encodeDescriptor(descriptor(0.5)),
+        quality: quality(60),
+        descriptorVersion: 'test descriptors v1',
+      },
+      {
+        id: 13,
+        descriptor: encodeDescriptor(descriptor(0.1)),
+        quality: quality(200),
+        descriptorVersion: 'an older model',
+      },
+      {
+        id: 14,
+        descriptor: encodeDescriptor(descriptor(0.1)),
+        quality: quality(10),
+        descriptorVersion: 'test descriptors v1',
+      },
+    ]);
+    expect(matchVersion).toBe(policy.version);
+    expect(decisions).toMatchObject([
+      { id: 11, skipped: false, match: { personName: 'Ada' }, unidentifiable: '' },
+      { id: 12, skipped: false, match: null, nearest: { personName: 'Ada' } },
+      { id: 13, skipped: true, match: null },
+      { id: 14, skipped: false, match: null, unidentifiable: 'TOO_SMALL' },
+    ]);
   });
 
   it('reports a stranger with the nearest person but no match, and no faces as an empty list', async () => {
@@ -183,6 +294,7 @@ describe('Recognizer service over gRPC (fake inference)', () => {
       alreadyEnrolled: false,
       box: { x: 1, y: 2, width: 3, height: 4 },
       score: 0.9,
+      quality: quality(100),
     });
     expect(enrolled.at(-1)).toMatchObject({ personId: 3, imageName: 'door/ada.jpg' });
     await expect(

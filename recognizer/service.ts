@@ -235,7 +235,14 @@ export function createRecognizerService(
           descriptor.length !== DESCRIPTOR_LENGTH ||
           !face.quality
         ) {
-          return { id, skipped: true, match: null, nearest: null, unidentifiable: '', threshold: 0 };
+          return {
+            id,
+            skipped: true,
+            match: null,
+            nearest: null,
+            unidentifiable: '',
+            threshold: 0,
+          };
         }
         const nearest = gallery.nearest(descriptor);
         const decision = deps.policy.decide(face.quality, nearest);

@@ -47,6 +47,7 @@ export class LocalRecognizer {
       detector: settings.detector,
       minDetectionScore: settings.minDetectionScore,
       tinyInputSize: settings.tinyInputSize,
+      ssdInputSize: settings.ssdInputSize,
       jobTimeoutMs: 600_000,
       logger: createLogger('bench', 'warn'),
     });

@@ -208,8 +208,7 @@ export function candidateRules(defaults: RecognizerConfig): Rule[] {
             medians.set(ranked, median);
           }
           const own = meanOf(best.person.spread);
-          const threshold =
-            own > 0 && median > 0 ? Math.min(0.6, (0.44 * own) / median) : 0.44;
+          const threshold = own > 0 && median > 0 ? Math.min(0.6, (0.44 * own) / median) : 0.44;
           return best.distance < threshold ? best.person.name : undefined;
         };
       })(),
@@ -340,7 +339,13 @@ export interface PairsOutcome {
  * subject of y is identified against it. A gallery of one: margin rules see no second person.
  */
 export function pairsVerification(worlds: Worlds, rule: Rule): PairsOutcome {
-  const outcome: PairsOutcome = { same: 0, sameAccepted: 0, different: 0, differentAccepted: 0, noFace: 0 };
+  const outcome: PairsOutcome = {
+    same: 0,
+    sameAccepted: 0,
+    different: 0,
+    differentAccepted: 0,
+    noFace: 0,
+  };
   for (const pair of worlds.pairs) {
     const x = largestFace(worlds.pairsPhotos.get(pair.x));
     const y = largestFace(worlds.pairsPhotos.get(pair.y));

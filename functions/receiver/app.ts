@@ -189,6 +189,9 @@ function toRescoreError(error: unknown): unknown {
   if (error instanceof AppError) return error;
   const { retryable, errorCode } = error as { retryable?: boolean; errorCode?: string };
   if (retryable !== undefined || errorCode !== undefined)
-    return new AppError('RECOGNIZER_UNAVAILABLE', 'the recognizer could not re-score now; retry later');
+    return new AppError(
+      'RECOGNIZER_UNAVAILABLE',
+      'the recognizer could not re-score now; retry later',
+    );
   return error;
 }

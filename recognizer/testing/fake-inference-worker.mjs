@@ -25,7 +25,8 @@ setTimeout(() => {
 let leaked = 0;
 
 parentPort.on('message', (message) => {
-  const { id, image, mirrorAverage } = message;
+  const { id, image, options } = message;
+  const mirrorAverage = options?.mirrorAverage;
   if (image.width === 4) leaked += 1;
   if (image.width === 1) process.exit(3);
   if (image.width === 2) return;
@@ -44,6 +45,7 @@ parentPort.on('message', (message) => {
           descriptor: Float32Array.from({ length: 128 }, (_, i) =>
             i === 1 ? Number(Boolean(mirrorAverage)) : threadId,
           ),
+          measures: { sharpness: 0.8, yaw: 0, roll: 0 },
         },
       ],
       tensors: 10 + leaked,
