@@ -24,6 +24,12 @@ function skipReason(code: string | undefined): string | undefined {
       return 'no face';
     case 'MULTIPLE_FACES':
       return 'several faces';
+    case 'FACE_TOO_SMALL':
+      return 'face too small';
+    case 'FACE_TOO_BLURRED':
+      return 'face too blurred';
+    case 'FACE_NOT_FRONTAL':
+      return 'face turned away';
     case 'CORRUPT_IMAGE':
     case 'NOT_AN_IMAGE':
     case 'IMAGE_TOO_LARGE':

@@ -15,9 +15,20 @@ import {
   type LfwPhoto,
   type Outcome,
 } from './lfw-eval.js';
+import { loadRecognizerConfig } from '../../recognizer/config.js';
 import { defaultSettings, LocalRecognizer, type InferenceSettings } from './local.js';
 import { isLarge, lfwPeople, loadPhoto, negatives, otherPhotos, type Photo } from './photos.js';
 import { fixed, mapConcurrent, pct, table } from './stats.js';
+import {
+  candidateRules,
+  candidatesTable,
+  curveTable,
+  evaluate,
+  meetsBar,
+  pairsAccuracy,
+  scanWorlds,
+  type CandidateResult,
+} from './worlds.js';
 
 /** The issue's bar: strangers accepted at most this often. */
 export const MAX_STRANGER_RATE = 0.01;
@@ -203,6 +214,85 @@ function distance(a: Float32Array, b: Float32Array): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += ((a[i] as number) - (b[i] as number)) ** 2;
   return Math.sqrt(sum);
+}
+
+/** Pipelines compared over both worlds (each scans every photo once). */
+const WORLD_PIPELINES: Array<{ name: string; what: string; settings: Partial<InferenceSettings> }> =
+  [
+    { name: 'defaults', what: "the recognizer's defaults", settings: {} },
+    {
+      name: 'SSD 512 everywhere',
+      what: "defaults, but large photos detected at face-api's 512 px instead of SSD_INPUT_SIZE",
+      settings: { ssdInputSize: 512 },
+    },
+    {
+      name: 'plain',
+      what: 'SSD at 512, photo as is, one descriptor (the straightforward pipeline)',
+      settings: { ssdInputSize: 512, smallPhotoSide: 0, mirrorAverage: 'never' },
+    },
+  ];
+
+/**
+ * Both worlds (LFW, pairs, fixture probes): every candidate rule on the defaults' faces, the
+ * default rule on other pipelines, the TAR/FAR curve of a single threshold, and the verdict
+ * at the default settings.
+ */
+export async function bothWorlds(ctx: BenchContext): Promise<SectionResult> {
+  const defaults = loadRecognizerConfig(
+    { DATABASE_URL: 'mysql://bench@127.0.0.1/bench', IMAGES_ROOT: '.' },
+    { cores: defaultSettings().inferenceWorkers },
+  );
+  const limits = {
+    minFaceSize: defaults.enrolMinFaceSize,
+    minSharpness: defaults.enrolMinSharpness,
+    maxYaw: defaults.enrolMaxYaw,
+  };
+  const rules = candidateRules(defaults);
+  const pipelines = ctx.quick ? WORLD_PIPELINES.slice(0, 1) : WORLD_PIPELINES;
+  const results: CandidateResult[] = [];
+  let defaultWorlds: Awaited<ReturnType<typeof scanWorlds>> | undefined;
+  for (const pipeline of pipelines) {
+    const local = await LocalRecognizer.start({ ...defaultSettings(), ...pipeline.settings });
+    let worlds;
+    try {
+      worlds = await scanWorlds(ctx, local);
+    } finally {
+      await local.close();
+    }
+    if (pipeline.name === 'defaults') {
+      defaultWorlds = worlds;
+      for (const rule of rules) results.push(evaluate(pipeline.name, worlds, rule, limits));
+    } else {
+      results.push(evaluate(pipeline.name, worlds, rules[0]!, limits));
+    }
+  }
+  const chosen = results[0]!;
+  const curve = curveTable(defaultWorlds!, limits, thresholdGrid(0.36, 0.64, 0.02), chosen);
+  const verdict = `At the default settings (${chosen.what}): LFW ${pct(chosen.lfw.identified, chosen.lfw.probes)} of enrolled people identified (${chosen.lfw.identified}/${chosen.lfw.probes}), ${pct(chosen.lfw.wrongPerson, chosen.lfw.probes)} wrong person, ${pct(chosen.lfw.strangersAccepted, chosen.lfw.strangers, 2)} of strangers accepted (${chosen.lfw.strangersAccepted}/${chosen.lfw.strangers}); pairs ${chosen.pairs.sameAccepted}/${chosen.pairs.same} same-person and ${chosen.pairs.differentAccepted}/${chosen.pairs.different} different-person pairs accepted (accuracy ${pct(pairsAccuracy(chosen.pairs) * 1000, 1000)}); fixture probes ${chosen.probes.exact}/${chosen.probes.photos} exact. ${meetsBar(chosen) ? 'Meets' : 'Does NOT meet'} the bar (LFW ≥ 97% and ≤ 1%, pairs ≥ 37/38 and 0/262, every probe exact).`;
+  const text = [
+    `LFW: ${defaultWorlds!.lfw.size} people × 10 photos (150 px crops; the subject is the face nearest the centre), ${6} folds of 50 enrolled (first 5 photos the Enroller accepts, the rest identified) and 10 strangers. Pairs: ${defaultWorlds!.pairs.length} pairs of ${defaultWorlds!.pairsPhotos.size} press photos (the subject is the largest face): x enrolled alone, y identified against it. Probes: faces/probes against faces/known, exact when the people found are exactly the labels. Every rule sees the same faces; "ms/photo" is the pipeline's inference over all ${defaultWorlds!.pairsPhotos.size + defaultWorlds!.probes.length + 600 + [...defaultWorlds!.known.values()].flat().length} photos with 2 workers.`,
+    '',
+    candidatesTable(results),
+    '',
+    ...results
+      .filter((result) => result.pipeline === 'defaults')
+      .map((result) => `- **${result.rule}**: ${result.what}`),
+    ...pipelines.map((pipeline) => `- pipeline **${pipeline.name}**: ${pipeline.what}`),
+    ...results
+      .filter((result) => result.probes.wrong.length > 0)
+      .map((result) => `- ${result.pipeline}, ${result.rule}: probes wrong: ${result.probes.wrong.join('; ')}`),
+    '',
+    'TAR/FAR of a single fixed threshold on each world (the same faces), and the default rule:',
+    '',
+    curve.text,
+    '',
+    `**${verdict}**`,
+  ].join('\n');
+  return {
+    title: 'Accuracy over both worlds (LFW, pairs, fixture probes)',
+    text,
+    data: { results, curve: curve.rows, verdict, meetsBar: meetsBar(chosen) },
+  };
 }
 
 export async function accuracy(ctx: BenchContext): Promise<SectionResult> {

@@ -55,7 +55,7 @@ describe('facetrail CLI', () => {
   it('has --help for the program and every command', async () => {
     const main = await cli(['--help']);
     expect(main.code).toBe(0);
-    for (const command of ['start', 'migrate', 'enroll', 'submit', 'status', 'people'])
+    for (const command of ['start', 'migrate', 'enroll', 'submit', 'status', 'people', 'rescore'])
       expect(main.stdout).toContain(command);
     expect(main.stdout).toContain('Exit codes');
     for (const command of ['enroll', 'submit', 'status', 'people', 'migrate', 'start']) {
@@ -158,6 +158,70 @@ describe('facetrail CLI', () => {
     ]);
   }, 120_000);
 
+  it('re-scores past photos after a new enrolment, from stored descriptors', async () => {
+    // Joe Biden is enrolled, Barack Obama not yet: his face on the group photo is unknown.
+    const submitted = await cli([
+      'submit',
+      '--wait',
+      path.join(FIXTURES, 'faces/probes/obama_and_biden.jpg'),
+    ]);
+    expect(submitted.code).toBe(0);
+    const line = submitted.stdout.split('\n').find((row) => row.includes('obama_and_biden'))!;
+    expect(line).toMatch(/PROCESSED +2 +Joe Biden$/);
+    const id = Number(line.split(/\s+/)[0]);
+    type Record = {
+      people: Array<{ name: string }>;
+      faces: Array<{ quality: { size: number; sharpness: number } | null; unidentifiable: null }>;
+    };
+    const before = JSON.parse((await cli(['status', String(id), '--json'])).stdout) as Record;
+    // Every face carries its quality.
+    for (const face of before.faces) {
+      expect(face.quality!.size).toBeGreaterThan(100);
+      expect(face.quality!.sharpness).toBeGreaterThan(0.3);
+      expect(face.unidentifiable).toBeNull();
+    }
+
+    const obama = await mkdtemp(path.join(tmpdir(), 'facetrail-cli-obama-'));
+    try {
+      await mkdir(path.join(obama, 'Barack Obama'));
+      await copyFile(
+        path.join(FIXTURES, 'faces/known/Barack Obama/1.jpg'),
+        path.join(obama, 'Barack Obama/1.jpg'),
+      );
+      expect((await cli(['enroll', obama])).code).toBe(0);
+    } finally {
+      await rm(obama, { recursive: true, force: true });
+    }
+
+    const rescored = await cli(['rescore', '--person', 'Barack Obama']);
+    expect(rescored.stderr).toBe('');
+    expect(rescored.code).toBe(0);
+    expect(rescored.stdout).toMatch(
+      /1 changed \(1 now attributed, 0 no longer\), on 1 image\(s\): \d+/,
+    );
+    const after = JSON.parse((await cli(['status', String(id), '--json'])).stdout) as Record;
+    expect(after.people.map((person) => person.name)).toEqual(['Barack Obama', 'Joe Biden']);
+
+    // Nothing moves the second time; nothing is examined before --since.
+    const again = JSON.parse((await cli(['--json', 'rescore'])).stdout) as {
+      examined: number;
+      changed: number;
+      skipped: number;
+    };
+    expect(again.changed).toBe(0);
+    expect(again.skipped).toBe(0);
+    expect(again.examined).toBeGreaterThanOrEqual(3);
+    const future = await cli(['rescore', '--since', '2999-01-01']);
+    expect(future.stdout).toMatch(/^re-scored 0 stored face/);
+
+    const badSince = await cli(['rescore', '--since', 'yesterday-ish']);
+    expect([badSince.code, badSince.stderr]).toEqual([2, expect.stringContaining('--since')]);
+    const nobody = await cli(['rescore', '--person', 'Nobody Known']);
+    expect([nobody.code, nobody.stderr]).toEqual([2, expect.stringContaining('NOT_FOUND')]);
+    const refused = await cli(['--token', 'not-the-admin-token', 'rescore']);
+    expect(refused.code).toBe(4);
+  }, 180_000);
+
   it('migrates the standalone database, twice without harm', async () => {
     const first = await cli(['migrate']);
     expect([first.code, first.stdout.trim()]).toEqual([0, 'database is up to date']);
@@ -166,7 +230,7 @@ describe('facetrail CLI', () => {
       const fresh = await runCli(['migrate'], { env: standaloneEnv({ DATA_DIR: other }) });
       expect([fresh.code, fresh.stdout.trim()]).toEqual([
         0,
-        'applied 001_initial_schema.sql, 002_idempotency_key_binary.sql',
+        'applied 001_initial_schema.sql, 002_idempotency_key_binary.sql, 005_face_quality_and_descriptors.sql',
       ]);
       const again = await runCli(['migrate', '--json'], {
         env: standaloneEnv({ DATA_DIR: other }),
