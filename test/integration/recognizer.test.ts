@@ -275,8 +275,10 @@ describe('recognizer processes on faces/known (MariaDB)', () => {
         file,
         people: [...expected].sort(),
       });
-      // Nobody else: every face on these photos is one of the labelled people.
-      expect(result.faces.every((face) => face.match)).toBe(true);
+      // Nobody else (checked above: the people matched are exactly the labels). A face the
+      // labels do not list (the child at the edge of obama_and_biden.jpg, found at
+      // SSD_INPUT_SIZE 448) stays unknown, and every labelled face is matched.
+      expect(result.faces.filter((face) => face.match)).toHaveLength(expected.length);
     }
     if (verbose) console.log(report.join('\n'));
   }, 60_000);
