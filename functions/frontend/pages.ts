@@ -31,12 +31,23 @@ function layout(title: string, body: SafeHtml, refreshSeconds?: number): string 
     </html>`.value;
 }
 
+/** Faces nobody was found for: unknown people, and faces too small or blurred to tell. */
+function unmatchedNote(image: ImageRecord): string {
+  const unmatched = image.faces.filter((face) => !face.person);
+  const unidentifiable = unmatched.filter((face) => face.unidentifiable).length;
+  const unknown = unmatched.length - unidentifiable;
+  return [
+    unknown > 0 ? `${unknown} unknown` : '',
+    unidentifiable > 0 ? `${unidentifiable} too small or blurred to identify` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
 function peopleCell(image: ImageRecord): SafeHtml {
-  if (image.people.length === 0)
-    return html`<span class="none"
-      >${image.faces.length > 0 ? `${image.faces.length} unknown` : '—'}</span
-    >`;
-  return html`${image.people.map((person, index) => html`${index > 0 ? ', ' : ''}<a href="/people/${person.id}">${person.name}</a>`)}`;
+  const note = unmatchedNote(image);
+  if (image.people.length === 0) return html`<span class="none">${note || '—'}</span>`;
+  return html`${image.people.map((person, index) => html`${index > 0 ? ', ' : ''}<a href="/people/${person.id}">${person.name}</a>`)}${note ? html` <span class="none">(+ ${note})</span>` : ''}`;
 }
 
 function imagesTable(images: ImageRecord[]): SafeHtml {
