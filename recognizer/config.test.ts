@@ -14,7 +14,7 @@ describe('loadRecognizerConfig', () => {
       host: '0.0.0.0',
       port: 50051,
       matchThreshold: DEFAULT_MATCH_THRESHOLD,
-      matchThresholdLarge: 0.58,
+      matchThresholdLarge: 0.6,
       smallFaceSize: 80,
       largeFaceSize: 112,
       minFaceSize: 20,

@@ -19,11 +19,12 @@ import { MATCH_STRATEGIES, type MatchStrategy } from './gallery.js';
  * The match rule's defaults (recognizer/match-policy.ts), chosen with `npm run bench:accuracy`
  * on LFW and on the pairs set (docs/performance.md). Small faces (LFW's 150 px crops: faces of
  * 30–80 px) keep the LFW threshold, the highest at which at most 1% of strangers are accepted;
- * large faces (press photos: 100–700 px) get the pairs set's, which accepts every same-person
- * pair and no different-person pair; in between the threshold grows linearly.
+ * large faces (press photos: 100–700 px) get the middle of the range that accepts every
+ * same-person pair of the pairs set and no different-person pair (0.57–0.62), which is also
+ * face_recognition's tolerance; in between the threshold grows linearly.
  */
 export const DEFAULT_MATCH_THRESHOLD = 0.44;
-export const DEFAULT_MATCH_THRESHOLD_LARGE = 0.58;
+export const DEFAULT_MATCH_THRESHOLD_LARGE = 0.6;
 export const DEFAULT_SMALL_FACE_SIZE = 80;
 export const DEFAULT_LARGE_FACE_SIZE = 112;
 /** Below these a face is not identified (TOO_SMALL / TOO_BLURRED). */

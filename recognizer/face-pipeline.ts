@@ -58,18 +58,25 @@ const toTensor = (tf: FaceApi['tf'], crop: Crop): tfjs.Tensor3D =>
  *
  * One instance per thread; `detect` is not re-entrant (the worker runs one job at a time).
  */
+/** Turns aligned face crops into descriptors (FastDescriptor; the benchmark tries others). */
+export interface Describer {
+  describe(faces: tfjs.Tensor3D[], mirror: boolean): Promise<Float32Array[]>;
+  dispose(): void;
+}
+
 export class FacePipeline {
   private readonly ssd: FastSsd | undefined;
-  private readonly descriptor: FastDescriptor;
+  private readonly descriptor: Describer;
   private readonly tinyOptions: unknown;
 
   constructor(
     private readonly faceapi: FaceApi,
     private readonly settings: DetectorSettings,
+    describer?: Describer,
   ) {
     if (settings.detector === 'ssd')
       this.ssd = new FastSsd(faceapi, [SSD_INPUT_SIZE, settings.ssdInputSize ?? SSD_INPUT_SIZE]);
-    this.descriptor = new FastDescriptor(faceapi);
+    this.descriptor = describer ?? new FastDescriptor(faceapi);
     this.tinyOptions = new faceapi.TinyFaceDetectorOptions({
       inputSize: settings.tinyInputSize,
       scoreThreshold: settings.minDetectionScore,

