@@ -132,6 +132,7 @@ export class Enroller {
       imageName: input.imageName,
       contentHash: hash,
       descriptor: face.descriptor,
+      faceSize: face.quality.size,
     });
     if (!stored.alreadyEnrolled) await this.deps.onEnrolled();
     this.deps.logger.info(

@@ -41,6 +41,8 @@ export interface FaceAnalyzerOptions extends DecodeOptions {
    * always get 512: their faces fill the frame and the detector needs every pixel of them.
    */
   ssdInputSize?: number;
+  /** SSD input square for enlarged small photos (default 512). */
+  smallPhotoSsdInputSize?: number;
 }
 
 /** The face's size for quality: the shorter side of its box, in pixels of the original photo. */
@@ -95,7 +97,9 @@ export class FaceAnalyzer {
       const policy = this.options.mirrorAverage ?? 'never';
       const faces = await this.detector.detect(image, signal, {
         mirrorAverage: policy === 'always' || (policy === 'small' && image.enlarged),
-        ssdInputSize: image.enlarged ? SSD_INPUT_SIZE : this.options.ssdInputSize,
+        ssdInputSize: image.enlarged
+          ? (this.options.smallPhotoSsdInputSize ?? SSD_INPUT_SIZE)
+          : this.options.ssdInputSize,
       });
       const to = { width: image.originalWidth, height: image.originalHeight };
       return {

@@ -22,6 +22,7 @@ function fakeSource() {
       personId,
       personName,
       descriptor: new Float32Array(128).fill(personId),
+      faceSize: null,
     });
   return { source, add, loads: () => loads, setFailing: (value: boolean) => (fail = value) };
 }

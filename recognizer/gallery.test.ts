@@ -40,6 +40,22 @@ describe('Gallery', () => {
     expect(other.distance).toBeCloseTo(0.5, 6);
   });
 
+  it('keeps the enrolled face size: the row’s with `nearest`, the median of the person’s with `mean`', () => {
+    const entries = [
+      { ...ada, descriptor: unit(0), faceSize: 60 },
+      { ...ada, descriptor: unit(0, 0.9), faceSize: 300 },
+      { ...ada, descriptor: unit(0, 0.8), faceSize: 200 },
+      { ...ada, descriptor: unit(0, 0.7), faceSize: null },
+      { ...bob, descriptor: unit(1) },
+    ];
+    expect(new Gallery(entries, 'mean').nearest(unit(0))).toMatchObject({ enrolledFaceSize: 200 });
+    expect(new Gallery(entries, 'nearest').nearest(unit(0))).toMatchObject({
+      enrolledFaceSize: 60,
+    });
+    // Not recorded (enrolled before migration 005): absent, and the match rule counts it small.
+    expect(new Gallery(entries, 'mean').nearest(unit(1))!.enrolledFaceSize).toBeUndefined();
+  });
+
   it('nearest: uses the minimum distance over the photos of a person with several', () => {
     const gallery = new Gallery(
       [

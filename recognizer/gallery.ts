@@ -15,6 +15,8 @@ export interface GalleryEntry {
   personId: number;
   personName: string;
   descriptor: ArrayLike<number>;
+  /** The enrolled face's size in px; null or absent when not recorded. */
+  faceSize?: number | null;
 }
 
 export interface Neighbour {
@@ -22,6 +24,12 @@ export interface Neighbour {
   personName: string;
   /** Euclidean distance between the descriptors. */
   distance: number;
+  /**
+   * The size of the face(s) this row was enrolled from (the median over a person's photos
+   * with `mean`), in px; undefined when not recorded. The match rule holds a face to the
+   * threshold of the smaller of the two faces compared.
+   */
+  enrolledFaceSize?: number;
 }
 
 export interface Identification {
@@ -29,6 +37,14 @@ export interface Identification {
   nearest: Neighbour | undefined;
   /** `nearest` when its distance is strictly below the threshold. */
   match: Neighbour | undefined;
+}
+
+/** The median of some values; NaN for none. */
+function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /**
@@ -57,6 +73,8 @@ export class Gallery {
   private readonly rows: number;
   private readonly vectors: Float32Array;
   private readonly owners: Int32Array;
+  /** Per row: the enrolled face size (NaN when unknown). */
+  private readonly sizes: Float64Array;
   private readonly persons: Array<{ personId: number; personName: string }> = [];
 
   constructor(entries: readonly GalleryEntry[], strategy: MatchStrategy = 'mean') {
@@ -85,6 +103,7 @@ export class Gallery {
       this.vectors = new Float32Array(entries.length * DESCRIPTOR_LENGTH);
       this.owners = Int32Array.from(ownerOf);
       entries.forEach((entry, row) => this.vectors.set(entry.descriptor, row * DESCRIPTOR_LENGTH));
+      this.sizes = Float64Array.from(entries, (entry) => entry.faceSize ?? NaN);
     } else {
       // Sums in float64, then one mean row per person.
       this.rows = this.people;
@@ -104,6 +123,11 @@ export class Gallery {
           this.vectors[offset + i] = (sums[offset + i] as number) / (counts[person] as number);
       }
       this.owners = Int32Array.from({ length: this.people }, (_, person) => person);
+      const sizesOf: number[][] = Array.from({ length: this.people }, () => []);
+      entries.forEach((entry, row) => {
+        if (entry.faceSize != null) sizesOf[ownerOf[row]!]!.push(entry.faceSize);
+      });
+      this.sizes = Float64Array.from(sizesOf, median);
     }
   }
 
@@ -129,7 +153,13 @@ export class Gallery {
     }
     if (bestRow < 0) return undefined;
     const person = this.persons[this.owners[bestRow] as number]!;
-    return { personId: person.personId, personName: person.personName, distance: Math.sqrt(best) };
+    const size = this.sizes[bestRow] as number;
+    return {
+      personId: person.personId,
+      personName: person.personName,
+      distance: Math.sqrt(best),
+      ...(Number.isNaN(size) ? {} : { enrolledFaceSize: size }),
+    };
   }
 
   /** Nearest person, and a match when the distance is strictly below `threshold`. */

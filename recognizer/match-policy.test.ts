@@ -8,7 +8,12 @@ const policy = new MatchPolicy({
   minFaceSize: 20,
   minFaceSharpness: 0.15,
 });
-const ada = (distance: number) => ({ personId: 1, personName: 'Ada', distance });
+const ada = (distance: number, enrolledFaceSize = 300) => ({
+  personId: 1,
+  personName: 'Ada',
+  distance,
+  enrolledFaceSize,
+});
 
 describe('MatchPolicy', () => {
   it('holds small faces to MATCH_THRESHOLD, large ones to MATCH_THRESHOLD_LARGE, linear between', () => {
@@ -28,6 +33,21 @@ describe('MatchPolicy', () => {
       match: undefined,
       threshold: 0.44,
       unidentifiable: undefined,
+    });
+  });
+
+  it('compares at the smaller of the face and the person’s enrolled faces', () => {
+    // A sharp face at the door against someone enrolled from small photos: the strict threshold.
+    expect(policy.decide({ size: 300, sharpness: 1 }, ada(0.5, 60))).toMatchObject({
+      match: undefined,
+      threshold: 0.44,
+    });
+    expect(policy.decide({ size: 300, sharpness: 1 }, ada(0.5, 300)).match).toEqual(ada(0.5, 300));
+    // Enrolled before sizes were recorded: counted as small.
+    const legacy = { personId: 1, personName: 'Ada', distance: 0.5 };
+    expect(policy.decide({ size: 300, sharpness: 1 }, legacy)).toMatchObject({
+      match: undefined,
+      threshold: 0.44,
     });
   });
 

@@ -62,11 +62,19 @@ export class MatchPolicy {
     return undefined;
   }
 
+  /**
+   * A face and the nearest person are compared at the size of the smaller face: a person
+   * enrolled from small faces (blurry descriptors, near everyone) keeps the small-face
+   * threshold even against a sharp face at the door. A person whose enrolled size is unknown
+   * (enrolled before it was recorded) counts as small: the strict threshold.
+   */
   decide(
     quality: Pick<FaceQuality, 'size' | 'sharpness'>,
     nearest: Neighbour | undefined,
   ): MatchDecision {
-    const threshold = this.thresholdFor(quality.size);
+    const threshold = this.thresholdFor(
+      nearest ? Math.min(quality.size, nearest.enrolledFaceSize ?? 0) : quality.size,
+    );
     const unidentifiable = this.unidentifiable(quality);
     const match = !unidentifiable && nearest && nearest.distance < threshold ? nearest : undefined;
     return { match, threshold, unidentifiable };

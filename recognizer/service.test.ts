@@ -94,7 +94,12 @@ describe('Recognizer service over gRPC (fake inference)', () => {
     folderEnrollment: { photos: 0, enrolled: 0, alreadyEnrolled: 0, refused: 0, failed: 0 },
   };
   const gallery = new Gallery([
-    { personId: 7, personName: 'Ada', descriptor: new Float32Array(DESCRIPTOR_LENGTH) },
+    {
+      personId: 7,
+      personName: 'Ada',
+      descriptor: new Float32Array(DESCRIPTOR_LENGTH),
+      faceSize: 250,
+    },
   ]);
   const enrolled: unknown[] = [];
   const policy = new MatchPolicy({

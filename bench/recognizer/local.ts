@@ -22,7 +22,10 @@ export type InferenceSettings = Pick<
   | 'inferenceWorkers'
   | 'maxImagePixels'
   | 'inferenceBackend'
->;
+> & {
+  /** SSD input square for enlarged small photos (the analyzer's default: 512). */
+  smallPhotoSsdInputSize?: number;
+};
 
 /** The recognizer's defaults, as `loadRecognizerConfig` gives them with no variables set. */
 export function defaultSettings(): InferenceSettings {
@@ -59,6 +62,7 @@ export class LocalRecognizer {
       smallPhotoPadding: settings.smallPhotoPadding,
       mirrorAverage: settings.mirrorAverage,
       ssdInputSize: settings.ssdInputSize,
+      smallPhotoSsdInputSize: settings.smallPhotoSsdInputSize,
       concurrency: settings.inferenceWorkers * 2,
       queueLimit: 100_000,
     });

@@ -10,3 +10,7 @@ ALTER TABLE faces
   ADD COLUMN quality_yaw DOUBLE NULL,
   ADD COLUMN quality_roll DOUBLE NULL,
   ADD COLUMN unidentifiable VARCHAR(32) NULL;
+
+-- The size of the enrolled face (px, the shorter side of its box): a person enrolled from small
+-- faces is matched with the small-face threshold, whatever the size of the face identified.
+ALTER TABLE person_images ADD COLUMN quality_size INT NULL;

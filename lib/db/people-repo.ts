@@ -19,6 +19,8 @@ export interface StoredDescriptor {
   personId: number;
   personName: string;
   descriptor: Float32Array;
+  /** The enrolled face's size in px; null for photos enrolled before it was recorded. */
+  faceSize: number | null;
 }
 
 export class PersonExistsError extends Error {
@@ -153,6 +155,8 @@ export class PeopleRepository {
     imageName: string;
     contentHash: string;
     descriptor: ArrayLike<number>;
+    /** The enrolled face's size in px. */
+    faceSize?: number;
   }): Promise<{ id: number; alreadyEnrolled: boolean }> {
     const existing = await this.findPersonImageByHash(input.contentHash);
     if (existing) return { id: existing.id, alreadyEnrolled: true };
@@ -164,6 +168,7 @@ export class PeopleRepository {
           image_name: input.imageName,
           content_hash: input.contentHash,
           descriptor: encodeDescriptor(input.descriptor),
+          quality_size: input.faceSize === undefined ? null : Math.round(input.faceSize),
           created_at: new Date(),
         })
         .executeTakeFirstOrThrow();
@@ -187,6 +192,7 @@ export class PeopleRepository {
         'person_images.person_id',
         'person.name',
         'person_images.descriptor',
+        'person_images.quality_size',
       ])
       .orderBy('person_images.id')
       .execute();
@@ -195,6 +201,7 @@ export class PeopleRepository {
       personId: Number(row.person_id),
       personName: row.name,
       descriptor: decodeDescriptor(row.descriptor),
+      faceSize: row.quality_size == null ? null : Number(row.quality_size),
     }));
   }
 

@@ -19,6 +19,8 @@ export interface PersonImagesTable {
   content_hash: string;
   descriptor: Buffer;
   created_at: ColumnType<Date, Date, never>;
+  /** The enrolled face's size in px (migration 005); NULL for photos enrolled before. */
+  quality_size: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ImagesTable {
