@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { PeopleRepository } from '../lib/db/people-repo.js';
+import { isStoredByFacetrail } from '../lib/privacy/stored-files.js';
 import type { Box } from './inference-protocol.js';
 import type { Analysis } from './face-analyzer.js';
 
@@ -41,7 +42,13 @@ export class Enroller {
   constructor(private readonly deps: EnrollerDependencies) {}
 
   async enroll(
-    input: { personId: number; bytes: Uint8Array; imageName: string },
+    input: {
+      personId: number;
+      bytes: Uint8Array;
+      imageName: string;
+      /** Where the photo was read, relative to IMAGES_ROOT (absent for bytes sent in the call). */
+      sourcePath?: string | undefined;
+    },
     signal?: AbortSignal,
   ): Promise<EnrollmentOutcome> {
     const person = await this.deps.people.get(input.personId);
@@ -87,6 +94,9 @@ export class Enroller {
       imageName: input.imageName,
       contentHash: hash,
       descriptor: face.descriptor,
+      // A photo in facetrail's own enrolment folder is deleted with the person.
+      storedPath:
+        input.sourcePath && isStoredByFacetrail(input.sourcePath) ? input.sourcePath : null,
     });
     if (!stored.alreadyEnrolled) await this.deps.onEnrolled();
     this.deps.logger.info(

@@ -3,8 +3,10 @@ import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { connectDatabase, type Db } from '../lib/db/connect.js';
 import { PeopleRepository } from '../lib/db/people-repo.js';
+import { PrivacyRepository } from '../lib/db/privacy-repo.js';
 import type { Logger } from '../lib/logger.js';
 import { RECOGNIZER_SERVICE, recognizerServiceDefinition } from '../lib/recognizer-client.js';
+import { requireCallSecret } from './call-auth.js';
 import type { RecognizerConfig } from './config.js';
 import { enrollFolder } from './enroll-folder.js';
 import { Enroller } from './enroller.js';
@@ -34,7 +36,14 @@ export class RecognizerServer {
   private readonly state: ServiceState = {
     ready: false,
     backend: 'starting',
-    folderEnrollment: { photos: 0, enrolled: 0, alreadyEnrolled: 0, refused: 0, failed: 0 },
+    folderEnrollment: {
+      photos: 0,
+      enrolled: 0,
+      alreadyEnrolled: 0,
+      refused: 0,
+      failed: 0,
+      forgotten: 0,
+    },
   };
   private readonly health = new HealthImplementation(
     Object.fromEntries(HEALTH_SERVICES.map((name) => [name, 'NOT_SERVING'])),
@@ -69,6 +78,7 @@ export class RecognizerServer {
 
     this.db = connectDatabase({ url: config.databaseUrl, poolSize: 4 });
     const people = new PeopleRepository(this.db);
+    const privacy = new PrivacyRepository(this.db);
     const gallery = new GalleryStore(people, {
       refreshMs: config.galleryRefreshMs,
       strategy: config.matchStrategy,
@@ -103,7 +113,8 @@ export class RecognizerServer {
     });
     server.addService(
       recognizerServiceDefinition(),
-      createRecognizerService({
+      requireCallSecret(
+        createRecognizerService({
         state: this.state,
         imagesRoot: config.imagesRoot,
         maxImageBytes: config.maxImageBytes,
@@ -118,6 +129,8 @@ export class RecognizerServer {
         enroller,
         logger,
       }),
+        config.secret,
+      ),
     );
     this.health.addToServer(server);
     this.server = server;
@@ -147,6 +160,7 @@ export class RecognizerServer {
     if (config.knownPeopleDir && !this.stopping) {
       this.state.folderEnrollment = await enrollFolder(config.knownPeopleDir, {
         findOrCreatePerson: (name) => people.findOrCreate(name),
+        isForgotten: (name) => privacy.isForgotten(name),
         readPhoto: (file) => readImageFile(file, config.maxImageBytes),
         enroll: (input) => enroller.enroll(input),
         logger,

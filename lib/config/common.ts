@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { sqliteUrl } from '../db/connect.js';
-import { databaseUrl, hostPort, logLevel } from './env.js';
+import { databaseUrl, hostPort, logLevel, nonNegativeInt } from './env.js';
 
 /** Variables several deployables share, with the meaning DESIGN "Configuration" gives them. */
 export const databaseShape = {
@@ -46,3 +46,18 @@ export const recognizerAddressShape = {
 };
 
 export const logShape = { LOG_LEVEL: logLevel };
+
+/** Who may call: the bootstrap admin key, and how long a looked-up key is trusted. */
+export const accessShape = {
+  /** The bootstrap admin key; stored keys (`facetrail keys create`) work beside it. */
+  ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  /** A revoked key stops working on other pods within this many seconds. */
+  KEY_CACHE_SECONDS: nonNegativeInt(10),
+};
+
+/** The shared secret every call to the recognizer carries (metadata `authorization: Bearer …`). */
+export const recognizerSecretShape = {
+  RECOGNIZER_SECRET: z
+    .string({ error: 'set the shared secret of the recognizer (16+ characters, from a Secret)' })
+    .min(16, 'use at least 16 characters'),
+};

@@ -153,6 +153,8 @@ export class PeopleRepository {
     imageName: string;
     contentHash: string;
     descriptor: ArrayLike<number>;
+    /** The copy facetrail wrote of an uploaded photo, relative to IMAGES_ROOT. */
+    storedPath?: string | null;
   }): Promise<{ id: number; alreadyEnrolled: boolean }> {
     const existing = await this.findPersonImageByHash(input.contentHash);
     if (existing) return { id: existing.id, alreadyEnrolled: true };
@@ -164,6 +166,7 @@ export class PeopleRepository {
           image_name: input.imageName,
           content_hash: input.contentHash,
           descriptor: encodeDescriptor(input.descriptor),
+          stored_path: input.storedPath ?? null,
           created_at: new Date(),
         })
         .executeTakeFirstOrThrow();

@@ -19,6 +19,8 @@ export interface PersonImagesTable {
   content_hash: string;
   descriptor: Buffer;
   created_at: ColumnType<Date, Date, never>;
+  /** Relative to IMAGES_ROOT: the copy of an uploaded enrolment photo facetrail wrote. */
+  stored_path: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ImagesTable {
@@ -51,7 +53,28 @@ export interface FacesTable {
   distance: number | null;
 }
 
+export const ROLES = ['admin', 'viewer', 'ingest'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface ApiKeysTable {
+  id: Id;
+  name: string;
+  role: Role;
+  /** SHA-256 of the key, hex: the key itself is never stored. */
+  key_hash: string;
+  created_at: ColumnType<Date, Date, never>;
+  last_used_at: Date | null;
+}
+
+export interface ForgottenPeopleTable {
+  /** SHA-256 of the normalised name (see lib/db/people-repo.ts). */
+  name_hash: string;
+  forgotten_at: Date;
+}
+
 export interface Database {
+  api_keys: ApiKeysTable;
+  forgotten_people: ForgottenPeopleTable;
   person: PersonTable;
   person_images: PersonImagesTable;
   images: ImagesTable;

@@ -13,7 +13,11 @@ import {
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { waitFor } from '../support/processes.js';
-import { startRecognizer, type RunningRecognizer } from '../support/recognizer.js';
+import {
+  startRecognizer,
+  TEST_RECOGNIZER_SECRET,
+  type RunningRecognizer,
+} from '../support/recognizer.js';
 
 const SEED_KNOWN = path.join(FIXTURES, 'seed/known_people');
 const FACES_KNOWN = path.join(FIXTURES, 'faces/known');
@@ -42,7 +46,10 @@ describe('recognizer process with the seed folder (MariaDB)', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     recognizer = await start();
-    client = createRecognizerClient(recognizer.address, { deadlineMs: 30_000 });
+    client = createRecognizerClient(recognizer.address, {
+      deadlineMs: 30_000,
+      secret: TEST_RECOGNIZER_SECRET,
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -205,7 +212,10 @@ describe('recognizer process with the seed folder (MariaDB)', () => {
     client.close();
 
     recognizer = await start();
-    client = createRecognizerClient(recognizer.address, { deadlineMs: 30_000 });
+    client = createRecognizerClient(recognizer.address, {
+      deadlineMs: 30_000,
+      secret: TEST_RECOGNIZER_SECRET,
+    });
     const description = await client.describe();
     expect(description).toMatchObject({
       inferences: 0,
@@ -237,7 +247,10 @@ describe('recognizer processes on faces/known (MariaDB)', () => {
       imagesRoot: FIXTURES,
       knownPeopleDir: FACES_KNOWN,
     });
-    firstClient = createRecognizerClient(first.address, { deadlineMs: 30_000 });
+    firstClient = createRecognizerClient(first.address, {
+      deadlineMs: 30_000,
+      secret: TEST_RECOGNIZER_SECRET,
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -292,7 +305,10 @@ describe('recognizer processes on faces/known (MariaDB)', () => {
       imagesRoot: FIXTURES,
       env: { INFERENCE_WORKERS: '1', GALLERY_REFRESH_MS: '200' },
     });
-    secondClient = createRecognizerClient(second.address, { deadlineMs: 30_000 });
+    secondClient = createRecognizerClient(second.address, {
+      deadlineMs: 30_000,
+      secret: TEST_RECOGNIZER_SECRET,
+    });
     // The gallery comes from the database: no photo was read, no inference ran.
     await expect(secondClient.describe()).resolves.toMatchObject({
       galleryDescriptors: 9,
