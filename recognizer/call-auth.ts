@@ -1,6 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { secretsEqual } from '../lib/auth/api-key.js';
-import { ERROR_CODE_METADATA_KEY, RECOGNIZER_SECRET_METADATA_KEY } from '../lib/recognizer-client.js';
+import {
+  ERROR_CODE_METADATA_KEY,
+  RECOGNIZER_SECRET_METADATA_KEY,
+} from '../lib/recognizer-client.js';
 
 type UnaryHandler = (
   call: grpc.ServerUnaryCall<unknown, unknown>,

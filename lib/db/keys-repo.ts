@@ -98,18 +98,11 @@ export class KeysRepository {
 
   /** Deletes the key called `name`; false when there is none. */
   async revoke(name: string): Promise<boolean> {
-    const result = await this.db
-      .deleteFrom('api_keys')
-      .where('name', '=', name)
-      .executeTakeFirst();
+    const result = await this.db.deleteFrom('api_keys').where('name', '=', name).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
 
   async touch(id: number, at: Date): Promise<void> {
-    await this.db
-      .updateTable('api_keys')
-      .set({ last_used_at: at })
-      .where('id', '=', id)
-      .execute();
+    await this.db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
   }
 }

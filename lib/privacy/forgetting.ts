@@ -24,12 +24,14 @@ export async function forgetPerson(deps: ForgettingDeps, id: number) {
     if (await removeFile(deps, stored)) filesRemoved++;
   }
   if (deps.galleryChanged) {
-    await deps.galleryChanged().catch((error: unknown) =>
-      deps.logger.warn(
-        { err: error },
-        'could not tell the recognizer; it drops the person at its next gallery poll',
-      ),
-    );
+    await deps
+      .galleryChanged()
+      .catch((error: unknown) =>
+        deps.logger.warn(
+          { err: error },
+          'could not tell the recognizer; it drops the person at its next gallery poll',
+        ),
+      );
   }
   deps.logger.info(
     { personId: id, facesUnmatched: forgotten.facesUnmatched, filesRemoved },
