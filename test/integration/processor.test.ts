@@ -96,7 +96,7 @@ describe('processor against a real recognizer and MariaDB', () => {
     const first = await deliver(id, 'unknown.jpg');
     expect(first).toMatchObject({
       status: 200,
-      body: { kind: 'processed', imageId: id, faces: 1, people: ['Hannibal'] },
+      body: { kind: 'processed', imageId: id, faces: 1, matched: 1 },
     });
     const record = await images.get(id);
     expect(record).toMatchObject({
