@@ -84,10 +84,44 @@ describe('recognizer process with the seed folder (MariaDB)', () => {
       matchThreshold: DEFAULT_MATCH_THRESHOLD,
       galleryDescriptors: 3,
       galleryPeople: 2,
-      folderEnrollment: { photos: 3, enrolled: 3, alreadyEnrolled: 0, refused: 0, failed: 0 },
+      folderEnrollment: {
+        photos: 3,
+        enrolled: 3,
+        alreadyEnrolled: 0,
+        refused: 0,
+        failed: 0,
+        forgotten: 0,
+      },
     });
     if (verbose) console.log(`startup to SERVING: ${running.startupMs} ms`, running.healthHistory);
   });
+
+  it('refuses every Recognizer call without the shared secret (UNAUTHENTICATED); health stays open', async () => {
+    for (const secret of ['', 'not-the-recognizer-secret', `${TEST_RECOGNIZER_SECRET}x`]) {
+      const stranger = createRecognizerClient(recognizer!.address, { deadlineMs: 10_000, secret });
+      try {
+        for (const call of [
+          () => stranger.identify({ path: 'seed/unknown_people/unknown.jpg' }),
+          () =>
+            stranger.enroll({ personId: 1, image: { path: 'seed/known_people/hannibal_2.jpg' } }),
+          () => stranger.refreshGallery(),
+          () => stranger.describe(),
+        ]) {
+          await expect(call()).rejects.toMatchObject({
+            grpcCode: grpc.status.UNAUTHENTICATED,
+            errorCode: 'UNAUTHORIZED',
+            retryable: false,
+          });
+        }
+        // Kubernetes probes carry no secret: the health service answers them.
+        await expect(stranger.checkHealth()).resolves.toBe(true);
+      } finally {
+        stranger.close();
+      }
+    }
+    // Nothing was enrolled by the refused Enroll.
+    expect((await client.describe()).galleryDescriptors).toBe(3);
+  }, 30_000);
 
   it('identifies the seed unknown.jpg as Hannibal, by path and by bytes', async () => {
     const byPath = await client.identify({ path: 'seed/unknown_people/unknown.jpg' });
