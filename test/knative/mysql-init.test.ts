@@ -1,10 +1,13 @@
-// The MySQL the manifests start is initialised with exactly the sql/ migrations.
+// The MySQL the manifests start is initialised with exactly the sql/ migrations, then the
+// components' users (their grants are tested on a real server in grants.test.ts).
 import { splitStatements } from '../../lib/db/migrate.js';
 import { Manifests, loadKustomization, onlyContainer, podTemplateOf } from './support/manifests.js';
 import {
   RECORD_FILE,
+  USERS_FILE,
   actualInitFiles,
   expectedInitFiles,
+  expectedInitNames,
   schemaMigrationsDdl,
 } from './mysql-init.js';
 
@@ -17,7 +20,7 @@ describe('MySQL init (ConfigMap mysql-initdb)', () => {
     const expected = await expectedInitFiles();
     const actual = actualInitFiles();
     expect({ files: [...actual.keys()], hint: STALE }).toEqual({
-      files: [...expected.keys()],
+      files: await expectedInitNames(),
       hint: STALE,
     });
     for (const [name, content] of expected) {
@@ -29,10 +32,12 @@ describe('MySQL init (ConfigMap mysql-initdb)', () => {
     }
   });
 
-  it('the record runs last and creates schema_migrations as lib/db/migrate.ts does', async () => {
-    const names = [...(await expectedInitFiles()).keys()];
-    expect(names.at(-1)).toBe(RECORD_FILE);
+  it('the migrations run first, then their record (as lib/db/migrate.ts writes it), then the users', async () => {
+    const names = await expectedInitNames();
+    expect(names.slice(-2)).toEqual([RECORD_FILE, USERS_FILE]);
+    // The entrypoint runs them in name order (a glob), whatever the locale's collation.
     expect([...names].sort()).toEqual(names);
+    expect([...names].sort((a, b) => a.localeCompare(b, 'en'))).toEqual(names);
     const statements = splitStatements(actualInitFiles().get(RECORD_FILE)!.toString('utf8'));
     expect(statements[0]).toBe(schemaMigrationsDdl());
     expect(statements[1]).toMatch(/^INSERT INTO schema_migrations \(version, name, applied_at\)/);
@@ -42,9 +47,7 @@ describe('MySQL init (ConfigMap mysql-initdb)', () => {
     const generator = (kustomization.configMapGenerator ?? []).find(
       (g) => g.name === 'mysql-initdb',
     );
-    expect(generator?.files).toEqual(
-      [...(await expectedInitFiles()).keys()].map((f) => `sql/${f}`),
-    );
+    expect(generator?.files).toEqual((await expectedInitNames()).map((f) => `sql/${f}`));
     expect(generator?.options?.disableNameSuffixHash).toBe(true);
   });
 
