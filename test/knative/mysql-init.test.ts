@@ -163,8 +163,13 @@ describe('zz_users.sh, as the entrypoint sources it and as an operator runs it',
         'set -eo pipefail; docker_process_sql() { cat >/dev/null; }; before=$(compgen -v | sort); . "$0"; comm -13 <(echo "$before") <(compgen -v | sort); echo "options: $-"',
         path.join(INIT_DIR, USERS_FILE),
       ],
-      { env: { PATH: process.env.PATH ?? '', ...database, ...passwords }, encoding: 'utf8' },
+      {
+        env: { PATH: process.env.PATH ?? '', ...database, ...passwords },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
+    expect(probe.stderr).toBe('');
     expect(probe.status).toBe(0);
     const lines = probe.stdout.trim().split('\n');
     const options = lines.pop()!;

@@ -38,7 +38,12 @@ export function runUsersScript(
   const args = entrypoint
     ? ['-c', 'set -eo pipefail; docker_process_sql() { cat; }; . "$0"', USERS_SCRIPT]
     : [USERS_SCRIPT];
-  const run = spawnSync('bash', args, { env: { PATH: searchPath, ...env }, encoding: 'utf8' });
+  const run = spawnSync('bash', args, {
+    env: { PATH: searchPath, ...env },
+    encoding: 'utf8',
+    // Not a socket: bash -c with a socket on stdin reads ~/.bashrc (as under rshd).
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (run.error) throw run.error;
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
