@@ -219,7 +219,7 @@ export function describeStart(
   return [
     `ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
     `  receiver  ${running.urls.receiver}   (POST /images; the CLI's --url)`,
-    `  frontend  ${running.urls.frontend}   (results page)`,
+    `  frontend  ${running.urls.frontend}   (results page: sign in with the admin token or a viewer key)`,
     `  database  ${config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl.replace(/^sqlite:\/\//, '') + ' (SQLite)' : 'MySQL (DATABASE_URL)'}`,
     `  queue     ${config.nsq ? `NSQ (${config.nsq.nsqdTcpAddress})` : 'embedded (in memory; the database is the source of truth)'}`,
     `  images    ${config.imagesRoot}`,
