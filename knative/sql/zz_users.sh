@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2317 # `return ... || exit`: the exit is reached when run by hand, not sourced
 # One MySQL user per facetrail component, with only the grants its code needs (written by hand,
 # not generated: `npm run knative:sql` keeps it). The owner the image creates from MYSQL_USER
 # (facetrail: every right on the database, DDL included) is for migrations only; no component
