@@ -52,7 +52,6 @@ export function createApi(options: ApiOptions) {
       json?: unknown;
       body?: Buffer;
       contentType?: string;
-      admin?: boolean;
       headers?: Record<string, string>;
     } = {},
   ): Promise<ApiResponse<T>> {
@@ -65,15 +64,8 @@ export function createApi(options: ApiOptions) {
       headers['content-type'] = init.contentType ?? 'application/octet-stream';
       body = init.body;
     }
-    if (init.admin) {
-      if (!options.token) {
-        throw new CliError(
-          'this command needs the admin token: pass --token or set FACETRAIL_TOKEN (`facetrail start` prints it and keeps it in data/admin-token)',
-          EXIT.unauthorized,
-        );
-      }
-      headers.authorization = `Bearer ${options.token}`;
-    }
+    // Every route but health needs a key (README "Privacy and access").
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
     let response: Response;
     try {
       response = await fetch(`${base}${route}`, {
@@ -96,9 +88,18 @@ export function createApi(options: ApiOptions) {
     } catch {
       // not JSON: keep the text
     }
+    const reason = (data as ApiErrorBody)?.error?.message;
     if (response.status === 401) {
       throw new CliError(
-        `the server refused the admin token (${(data as ApiErrorBody)?.error?.message ?? 'unauthorized'}); pass the token \`facetrail start\` printed with --token or FACETRAIL_TOKEN`,
+        options.token
+          ? `the server refused the key (${reason ?? 'unauthorized'}); pass a valid one with --token or FACETRAIL_TOKEN`
+          : 'this command needs a key: pass --token or set FACETRAIL_TOKEN (`facetrail start` keeps the admin token in data/admin-token)',
+        EXIT.unauthorized,
+      );
+    }
+    if (response.status === 403) {
+      throw new CliError(
+        `the key may not do this (${reason ?? 'forbidden'}); use a key with the right role`,
         EXIT.unauthorized,
       );
     }

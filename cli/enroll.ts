@@ -51,7 +51,6 @@ async function ensurePerson(api: Api, known: Map<string, number>, name: string):
   if (existing !== undefined) return existing;
   const { status, data } = await api.request<Person>('POST', '/people', {
     json: { name },
-    admin: true,
   });
   if (status === 201) {
     known.set(name.toLowerCase(), data.id);
@@ -99,7 +98,7 @@ export async function enrollFolder(api: Api, dir: string): Promise<EnrollSummary
       const bytes = await readFile(photo.file);
       const { status, data } = await api.request<
         { alreadyEnrolled?: boolean } & { error?: { code?: string } }
-      >('POST', `/people/${personId}/images`, { body: bytes, contentType: mediaType, admin: true });
+      >('POST', `/people/${personId}/images`, { body: bytes, contentType: mediaType });
       bar.increment(photo.imageName);
       if (status === 201) summary.enrolled++;
       else if (status === 200 && data.alreadyEnrolled)

@@ -3,6 +3,14 @@ import { CliError, createApi, describeError, EXIT, resolveToken } from './api.js
 import { enrollFolder, formatEnrollSummary } from './enroll.js';
 import { table } from './output.js';
 import {
+  createKey,
+  deleteImage,
+  forgetPerson,
+  listKeys,
+  resolvePerson,
+  revokeKey,
+} from './privacy.js';
+import {
   resultColumns,
   resultRow,
   submitPaths,
@@ -43,8 +51,8 @@ export function buildProgram(): Command {
     )
     .addOption(
       new Option(
-        '--token <token>',
-        'admin token for enrolment (default: data/admin-token when present)',
+        '--token <key>',
+        'the API key to use (default: the admin token in data/admin-token when present)',
       ).env('FACETRAIL_TOKEN'),
     )
     .option('--json', 'machine-readable output')
@@ -54,7 +62,7 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       `
-Exit codes: 0 done, 1 some work failed, 2 bad arguments, 3 server unreachable, 4 admin token refused.
+Exit codes: 0 done, 1 some work failed, 2 bad arguments, 3 server unreachable, 4 key refused or not allowed.
 
 Examples:
   npx facetrail start
@@ -277,10 +285,7 @@ Examples:
         skipped: number;
         images: number[];
         matchVersion: string;
-      }>('POST', '/rescore', {
-        admin: true,
-        json: { since: options.since, person: options.person },
-      });
+      }>('POST', '/rescore', { json: { since: options.since, person: options.person } });
       if (status === 404) throw new CliError(describeError(data, status), EXIT.usage);
       if (status !== 200)
         throw new CliError(describeError(data, status), status === 400 ? EXIT.usage : EXIT.failed);
@@ -294,6 +299,73 @@ Examples:
             : []),
         ].join('\n'),
       );
+    });
+
+  const keys = program
+    .command('keys')
+    .description('API keys for cameras (ingest), screens and people (viewer) and admins');
+  keys
+    .command('create')
+    .description('create a key and print it (the only time it is shown)')
+    .requiredOption('--name <name>', 'what the key is for, e.g. lobby-screen or door-1-camera')
+    .addOption(
+      new Option('--role <role>', 'what the key may do')
+        .choices(['admin', 'viewer', 'ingest'])
+        .makeOptionMandatory(),
+    )
+    .action(async (options: { name: string; role: string }) => {
+      const created = await createKey(api(), options.name, options.role);
+      if (json()) return out(JSON.stringify(created, null, 2));
+      out(created.key);
+      err(
+        `created ${created.role} key "${created.name}": keep it now, it is not shown again (revoke with \`facetrail keys revoke ${created.name}\`)`,
+      );
+    });
+  keys
+    .command('list')
+    .description('every key: name, role, created, last used (never the key itself)')
+    .action(async () => {
+      const list = await listKeys(api());
+      if (json()) return out(JSON.stringify({ keys: list }, null, 2));
+      out(
+        list.length === 0
+          ? 'no keys yet (the ADMIN_TOKEN works without one): `facetrail keys create --name <name> --role <role>`'
+          : table(
+              ['name', 'role', 'created', 'last used'],
+              list.map((key) => [key.name, key.role, key.createdAt, key.lastUsedAt ?? 'never']),
+            ),
+      );
+    });
+  keys
+    .command('revoke')
+    .description('revoke a key: it stops working at once here, within seconds everywhere')
+    .argument('<name>', "the key's name")
+    .action(async (name: string) => {
+      await revokeKey(api(), name);
+      out(json() ? JSON.stringify({ revoked: name }) : `revoked "${name}"`);
+    });
+
+  program
+    .command('forget')
+    .description(
+      'forget a person: their descriptors and stored enrolment photos are deleted, their sightings become unknown, and folder enrolment will not bring them back',
+    )
+    .argument('<person>', 'a name or an id (see `facetrail people`)')
+    .action(async (person: string) => {
+      const client = api();
+      const found = await resolvePerson(client, person);
+      await forgetPerson(client, found.id);
+      out(json() ? JSON.stringify({ forgotten: found }) : `forgot ${found.name} (id ${found.id})`);
+    });
+
+  program
+    .command('delete')
+    .description('delete one image: its record, its faces and the photo if it was uploaded')
+    .argument('<id>', 'an image id')
+    .action(async (id: string) => {
+      const imageId = positiveInt(id, 'id');
+      await deleteImage(api(), imageId);
+      out(json() ? JSON.stringify({ deleted: imageId }) : `deleted image ${imageId}`);
     });
 
   return program;

@@ -5,10 +5,16 @@
 export const ERRORS = {
   INVALID_JSON: { status: 400, message: 'the request body is not valid JSON' },
   INVALID_REQUEST: { status: 400, message: 'the request is not valid' },
-  UNAUTHORIZED: { status: 401, message: 'this endpoint needs Authorization: Bearer <ADMIN_TOKEN>' },
+  UNAUTHORIZED: { status: 401, message: 'this endpoint needs Authorization: Bearer <key>' },
+  FORBIDDEN: { status: 403, message: "this key's role may not do this" },
+  CSRF_TOKEN_INVALID: {
+    status: 403,
+    message: 'the form is stale or was not sent by facetrail; reload the page and try again',
+  },
   NOT_FOUND: { status: 404, message: 'not found' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed' },
   PERSON_EXISTS: { status: 409, message: 'a person with this name already exists' },
+  KEY_EXISTS: { status: 409, message: 'a key with this name already exists' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'the request body is too large' },
   TOO_MANY_PATHS: { status: 413, message: 'too many paths in one request' },
   UNSUPPORTED_MEDIA_TYPE: {

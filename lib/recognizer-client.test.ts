@@ -113,7 +113,10 @@ describe('the proto', () => {
 
 describe('createRecognizerClient', () => {
   it('reports an unreachable recognizer as a retryable error and as unhealthy', async () => {
-    const client = createRecognizerClient('127.0.0.1:1', { deadlineMs: 2000 });
+    const client = createRecognizerClient('127.0.0.1:1', {
+      deadlineMs: 2000,
+      secret: 'unit-test-secret-0123',
+    });
     try {
       await expect(client.identify({ path: 'x.jpg' })).rejects.toMatchObject({
         retryable: true,

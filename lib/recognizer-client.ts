@@ -12,6 +12,9 @@ export const RECOGNIZER_SERVICE = 'facetrail.recognizer.v1.Recognizer';
 /** Trailing metadata key carrying the facetrail error code (lib/errors.ts) of a failed call. */
 export const ERROR_CODE_METADATA_KEY = 'error-code';
 
+/** Metadata key of the shared secret every Recognizer call carries: `Bearer <RECOGNIZER_SECRET>`. */
+export const RECOGNIZER_SECRET_METADATA_KEY = 'authorization';
+
 const PROTO_RELATIVE = path.join('proto', 'recognizer', 'v1', 'recognizer.proto');
 
 /**
@@ -143,6 +146,8 @@ export interface FolderEnrollmentSummary {
   alreadyEnrolled: number;
   refused: number;
   failed: number;
+  /** Photos of people an admin forgot: skipped. */
+  forgotten: number;
 }
 
 export interface RecognizerDescription {
@@ -251,6 +256,8 @@ export function toRecognizerError(error: unknown): RecognizerError {
 export type HealthStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
 
 export interface RecognizerClientOptions {
+  /** RECOGNIZER_SECRET: sent with every Recognizer call (not with health checks). */
+  secret: string;
   /** Deadline of each call unless the call says otherwise; default 30 s. */
   deadlineMs?: number;
   /** Default: insecure (in-cluster traffic). */
@@ -298,6 +305,7 @@ function unary<Response>(
   request: unknown,
   deadlineMs: number,
   signal: AbortSignal | undefined,
+  metadata: grpc.Metadata = new grpc.Metadata(),
 ): Promise<Response> {
   const fn = (client as unknown as Record<string, UnaryMethod | undefined>)[method];
   if (!fn) return Promise.reject(new Error(`no method ${method} on the client`));
@@ -316,7 +324,7 @@ function unary<Response>(
     const call = fn.call(
       client,
       request,
-      new grpc.Metadata(),
+      metadata,
       { deadline: Date.now() + deadlineMs },
       (error, response) => {
         signal?.removeEventListener('abort', onAbort);
@@ -334,7 +342,7 @@ function unary<Response>(
  */
 export function createRecognizerClient(
   address: string,
-  options: RecognizerClientOptions = {},
+  options: RecognizerClientOptions,
 ): RecognizerClient {
   const deadlineMs = options.deadlineMs ?? 30_000;
   const credentials = options.credentials ?? grpc.credentials.createInsecure();
@@ -350,6 +358,11 @@ export function createRecognizerClient(
     'Health',
   );
   const health = new Health(address, credentials, { channelOverride: recognizer.getChannel() });
+  const withSecret = () => {
+    const metadata = new grpc.Metadata();
+    metadata.set(RECOGNIZER_SECRET_METADATA_KEY, `Bearer ${options.secret}`);
+    return metadata;
+  };
   const call = <Response>(method: string, request: unknown, callOptions: CallOptions = {}) =>
     unary<Response>(
       recognizer,
@@ -357,6 +370,7 @@ export function createRecognizerClient(
       request,
       callOptions.deadlineMs ?? deadlineMs,
       callOptions.signal,
+      withSecret(),
     );
   const healthStatus = async (
     callOptions: CallOptions & { service?: string } = {},

@@ -2,7 +2,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { LevelWithSilent } from 'pino';
-import { resolveDatabaseUrl, resolveImagesRoot } from '../lib/config/common.js';
+import {
+  recognizerSecretShape,
+  resolveDatabaseUrl,
+  resolveImagesRoot,
+} from '../lib/config/common.js';
 import {
   ConfigError,
   databaseUrl,
@@ -109,6 +113,8 @@ export interface RecognizerConfig {
   galleryRefreshMs: number;
   /** How long SIGTERM waits for in-flight calls before cutting them off. */
   shutdownGraceMs: number;
+  /** Every Recognizer call must carry it (`authorization: Bearer …`); health checks need none. */
+  secret: string;
   logLevel: LevelWithSilent;
 }
 
@@ -175,6 +181,7 @@ const shape = (cores: number) => ({
   INFERENCE_QUEUE_LIMIT: positiveInt(256),
   GALLERY_REFRESH_MS: nonNegativeInt(5000),
   SHUTDOWN_GRACE_MS: nonNegativeInt(10_000),
+  ...recognizerSecretShape,
   LOG_LEVEL: logLevel,
 });
 
@@ -228,6 +235,7 @@ export function loadRecognizerConfig(
     inferenceQueueLimit: parsed.INFERENCE_QUEUE_LIMIT,
     galleryRefreshMs: parsed.GALLERY_REFRESH_MS,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
+    secret: parsed.RECOGNIZER_SECRET,
     logLevel: parsed.LOG_LEVEL,
   };
 }

@@ -90,6 +90,7 @@ describe('the known-people folder', () => {
         created.push(name);
         return { id: created.length };
       },
+      isForgotten: async () => false,
       readPhoto: async (file) => new TextEncoder().encode(path.relative(dir, file)),
       enroll: async ({ imageName }) => {
         attempts.set(imageName, (attempts.get(imageName) ?? 0) + 1);
@@ -103,10 +104,50 @@ describe('the known-people folder', () => {
       logger,
       concurrency: 2,
     });
-    expect(summary).toEqual({ photos: 6, enrolled: 3, alreadyEnrolled: 1, refused: 1, failed: 1 });
+    expect(summary).toEqual({
+      photos: 6,
+      enrolled: 3,
+      alreadyEnrolled: 1,
+      refused: 1,
+      failed: 1,
+      forgotten: 0,
+    });
     expect(created.sort()).toEqual(['Barack Obama', 'Gergely', 'Hannibal', 'Joe Biden']);
     expect(attempts.get('Joe Biden/a.webp')).toBe(2);
     expect(attempts.get('Barack Obama/2.PNG')).toBe(2);
+  });
+
+  it('skips forgotten people: no person row, no inference, counted as forgotten', async () => {
+    const logger = createLogger('test', 'silent');
+    const created: string[] = [];
+    const enrolled: string[] = [];
+    const summary = await enrollFolder(dir, {
+      findOrCreatePerson: async (name) => {
+        created.push(name);
+        return { id: created.length };
+      },
+      isForgotten: async (name) => name === 'Hannibal' || name === 'Joe Biden',
+      readPhoto: async (file) => new TextEncoder().encode(path.relative(dir, file)),
+      enroll: async ({ imageName }) => {
+        enrolled.push(imageName);
+        return {
+          personImageId: enrolled.length,
+          alreadyEnrolled: false,
+          personId: 1,
+          box: undefined,
+          score: undefined,
+          quality: undefined,
+        };
+      },
+      logger,
+      concurrency: 2,
+    });
+    expect(created.sort()).toEqual(['Barack Obama', 'Gergely']);
+    expect(enrolled.some((name) => name.startsWith('hannibal') || name.startsWith('Joe'))).toBe(
+      false,
+    );
+    // hannibal_1.jpg, hannibal_2.jpg and Joe Biden/a.webp
+    expect(summary).toMatchObject({ photos: 6, forgotten: 3, enrolled: 3 });
   });
 
   it('stops on a database error rather than serve a half-enrolled gallery', async () => {
@@ -116,6 +157,7 @@ describe('the known-people folder', () => {
         findOrCreatePerson: async () => {
           throw failure;
         },
+        isForgotten: async () => false,
         readPhoto: async () => new Uint8Array(1),
         enroll: async () => {
           throw new Error('not reached');

@@ -17,6 +17,8 @@ export type { KnownPhoto, KnownPhotoListing };
 
 export interface FolderEnrollmentDependencies {
   findOrCreatePerson(name: string): Promise<{ id: number }>;
+  /** True for a person an admin forgot: their photos are skipped, never enrolled again. */
+  isForgotten(name: string): Promise<boolean>;
   readPhoto(file: string): Promise<Uint8Array>;
   enroll(input: {
     personId: number;
@@ -53,6 +55,7 @@ export async function enrollFolder(
     alreadyEnrolled: 0,
     refused: 0,
     failed: 0,
+    forgotten: 0,
   };
   const people = new Map<string, Promise<{ id: number }>>();
   const personFor = (name: string) => {
@@ -64,7 +67,23 @@ export async function enrollFolder(
     return person;
   };
 
+  const forgottenNames = new Map<string, Promise<boolean>>();
+  const isForgotten = (name: string) => {
+    let forgotten = forgottenNames.get(name);
+    if (!forgotten) {
+      forgotten = deps.isForgotten(name);
+      forgottenNames.set(name, forgotten);
+    }
+    return forgotten;
+  };
+
   const enrollOne = async (photo: KnownPhoto) => {
+    // A tombstone outranks the folder: a forgotten person stays forgotten until an admin
+    // enrols them again on purpose (POST /people lifts the tombstone).
+    if (await isForgotten(photo.personName)) {
+      summary.forgotten += 1;
+      return;
+    }
     const person = await personFor(photo.personName);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -114,6 +133,12 @@ export async function enrollFolder(
     },
   );
   await Promise.all(lanes);
+  if (summary.forgotten > 0) {
+    deps.logger.info(
+      { dir, photos: summary.forgotten },
+      'photos of forgotten people skipped (their tombstone outranks the folder)',
+    );
+  }
   deps.logger.info(
     { dir, ...summary, people: people.size, ms: Math.round(performance.now() - started) },
     'known-people folder enrolled',

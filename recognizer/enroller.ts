@@ -3,6 +3,7 @@ import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { PeopleRepository } from '../lib/db/people-repo.js';
 import type { FaceQuality } from '../lib/recognizer-client.js';
+import { isStoredByFacetrail } from '../lib/privacy/stored-files.js';
 import type { Box } from './inference-protocol.js';
 import type { Analysis } from './face-analyzer.js';
 
@@ -82,7 +83,13 @@ export class Enroller {
   constructor(private readonly deps: EnrollerDependencies) {}
 
   async enroll(
-    input: { personId: number; bytes: Uint8Array; imageName: string },
+    input: {
+      personId: number;
+      bytes: Uint8Array;
+      imageName: string;
+      /** Where the photo was read, relative to IMAGES_ROOT (absent for bytes sent in the call). */
+      sourcePath?: string | undefined;
+    },
     signal?: AbortSignal,
   ): Promise<EnrollmentOutcome> {
     const person = await this.deps.people.get(input.personId);
@@ -133,6 +140,9 @@ export class Enroller {
       contentHash: hash,
       descriptor: face.descriptor,
       faceSize: face.quality.size,
+      // A photo in facetrail's own enrolment folder is deleted with the person.
+      storedPath:
+        input.sourcePath && isStoredByFacetrail(input.sourcePath) ? input.sourcePath : null,
     });
     if (!stored.alreadyEnrolled) await this.deps.onEnrolled();
     this.deps.logger.info(

@@ -3,8 +3,10 @@ import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { connectDatabase, type Db } from '../lib/db/connect.js';
 import { PeopleRepository } from '../lib/db/people-repo.js';
+import { PrivacyRepository } from '../lib/db/privacy-repo.js';
 import type { Logger } from '../lib/logger.js';
 import { RECOGNIZER_SERVICE, recognizerServiceDefinition } from '../lib/recognizer-client.js';
+import { requireCallSecret } from './call-auth.js';
 import type { RecognizerConfig } from './config.js';
 import { enrollFolder } from './enroll-folder.js';
 import { descriptorVersion } from './descriptor-version.js';
@@ -36,7 +38,14 @@ export class RecognizerServer {
   private readonly state: ServiceState = {
     ready: false,
     backend: 'starting',
-    folderEnrollment: { photos: 0, enrolled: 0, alreadyEnrolled: 0, refused: 0, failed: 0 },
+    folderEnrollment: {
+      photos: 0,
+      enrolled: 0,
+      alreadyEnrolled: 0,
+      refused: 0,
+      failed: 0,
+      forgotten: 0,
+    },
   };
   private readonly health = new HealthImplementation(
     Object.fromEntries(HEALTH_SERVICES.map((name) => [name, 'NOT_SERVING'])),
@@ -71,6 +80,7 @@ export class RecognizerServer {
 
     this.db = connectDatabase({ url: config.databaseUrl, poolSize: 4 });
     const people = new PeopleRepository(this.db);
+    const privacy = new PrivacyRepository(this.db);
     const gallery = new GalleryStore(people, {
       refreshMs: config.galleryRefreshMs,
       strategy: config.matchStrategy,
@@ -118,22 +128,25 @@ export class RecognizerServer {
     });
     server.addService(
       recognizerServiceDefinition(),
-      createRecognizerService({
-        state: this.state,
-        imagesRoot: config.imagesRoot,
-        maxImageBytes: config.maxImageBytes,
-        policy,
-        descriptorVersion: descriptorVersion(config),
-        minDetectionScore: config.minDetectionScore,
-        detector: describeDetector(config),
-        workers: config.inferenceWorkers,
-        analyze,
-        inferences: () => analyzer.count,
-        gallery: () => gallery.gallery,
-        reloadGallery: () => gallery.reload(),
-        enroller,
-        logger,
-      }),
+      requireCallSecret(
+        createRecognizerService({
+          state: this.state,
+          imagesRoot: config.imagesRoot,
+          maxImageBytes: config.maxImageBytes,
+          policy,
+          descriptorVersion: descriptorVersion(config),
+          minDetectionScore: config.minDetectionScore,
+          detector: describeDetector(config),
+          workers: config.inferenceWorkers,
+          analyze,
+          inferences: () => analyzer.count,
+          gallery: () => gallery.gallery,
+          reloadGallery: () => gallery.reload(),
+          enroller,
+          logger,
+        }),
+        config.secret,
+      ),
     );
     this.health.addToServer(server);
     this.server = server;
@@ -163,6 +176,7 @@ export class RecognizerServer {
     if (config.knownPeopleDir && !this.stopping) {
       this.state.folderEnrollment = await enrollFolder(config.knownPeopleDir, {
         findOrCreatePerson: (name) => people.findOrCreate(name),
+        isForgotten: (name) => privacy.isForgotten(name),
         readPhoto: (file) => readImageFile(file, config.maxImageBytes),
         enroll: (input) => enroller.enroll(input),
         logger,

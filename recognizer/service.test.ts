@@ -91,7 +91,14 @@ describe('Recognizer service over gRPC (fake inference)', () => {
   const state: ServiceState = {
     ready: true,
     backend: 'fake',
-    folderEnrollment: { photos: 0, enrolled: 0, alreadyEnrolled: 0, refused: 0, failed: 0 },
+    folderEnrollment: {
+      photos: 0,
+      enrolled: 0,
+      alreadyEnrolled: 0,
+      refused: 0,
+      failed: 0,
+      forgotten: 0,
+    },
   };
   const gallery = new Gallery([
     {
@@ -153,7 +160,10 @@ describe('Recognizer service over gRPC (fake inference)', () => {
         error ? reject(error) : resolve(bound),
       ),
     );
-    client = createRecognizerClient(`127.0.0.1:${port}`, { deadlineMs: 5000 });
+    client = createRecognizerClient(`127.0.0.1:${port}`, {
+      deadlineMs: 5000,
+      secret: 'unit-test-secret-0123',
+    });
   });
   afterAll(async () => {
     client?.close();

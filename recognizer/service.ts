@@ -206,7 +206,7 @@ export function createRecognizerService(
           image.relativePath ||
           `upload-${contentHash(image.bytes).slice(0, 12)}`;
         const outcome = await deps.enroller.enroll(
-          { personId, bytes: image.bytes, imageName },
+          { personId, bytes: image.bytes, imageName, sourcePath: image.relativePath },
           signal,
         );
         return {

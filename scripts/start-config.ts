@@ -27,6 +27,7 @@ export function loadStartConfig(env: Env, cwd = process.cwd()) {
       IMAGES_ROOT: z.string().optional(),
       KNOWN_PEOPLE_DIR: z.string().optional(),
       ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+      SESSION_SECRET: z.string().min(32, 'use at least 32 characters').optional(),
       HOST: z.string().default('127.0.0.1'),
       RECEIVER_PORT: port(8080),
       FRONTEND_PORT: port(8081),
@@ -61,6 +62,7 @@ export function loadStartConfig(env: Env, cwd = process.cwd()) {
       parsed.KNOWN_PEOPLE_DIR ?? path.join(dataDir, 'known_people'),
     ),
     adminToken: parsed.ADMIN_TOKEN,
+    sessionSecret: parsed.SESSION_SECRET,
     host: parsed.HOST,
     ports: {
       receiver: parsed.RECEIVER_PORT,
@@ -78,13 +80,22 @@ export function loadStartConfig(env: Env, cwd = process.cwd()) {
 
 export type StartConfig = ReturnType<typeof loadStartConfig>;
 
+/** A secret kept in DATA_DIR (mode 600): read when there, generated once when not. */
+async function keptSecret(dataDir: string, name: string): Promise<string> {
+  const file = path.join(dataDir, name);
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  await mkdir(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
 /** ADMIN_TOKEN, or one generated once and kept in DATA_DIR/admin-token (mode 600). */
 export async function adminTokenFor(config: StartConfig): Promise<string> {
-  if (config.adminToken) return config.adminToken;
-  const file = path.join(config.dataDir, 'admin-token');
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  await mkdir(config.dataDir, { recursive: true });
-  const token = randomBytes(24).toString('base64url');
-  await writeFile(file, `${token}\n`, { mode: 0o600 });
-  return token;
+  return config.adminToken ?? keptSecret(config.dataDir, 'admin-token');
+}
+
+/** SESSION_SECRET (signs the frontend's session cookies), or one kept in DATA_DIR/session-secret. */
+export async function sessionSecretFor(config: StartConfig): Promise<string> {
+  return config.sessionSecret ?? keptSecret(config.dataDir, 'session-secret');
 }

@@ -1,6 +1,7 @@
 // `npm start` / `facetrail start`: every facetrail component in this one process, wired as on
 // Knative (each function on its own port, events POSTed to the processor's URL), on SQLite and
 // an embedded queue unless DATABASE_URL and the NSQ addresses say otherwise.
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { http } from '@google-cloud/functions-framework';
@@ -25,7 +26,12 @@ import { createLogger, prettyDestination, type Logger } from '../lib/logger.js';
 import { MemoryQueue } from '../lib/queue/memory-queue.js';
 import { loadRecognizerConfig } from '../recognizer/config.js';
 import { RecognizerServer } from '../recognizer/server.js';
-import { adminTokenFor, loadStartConfig, type StartConfig } from './start-config.js';
+import {
+  adminTokenFor,
+  loadStartConfig,
+  sessionSecretFor,
+  type StartConfig,
+} from './start-config.js';
 
 export interface RunningFacetrail {
   urls: { receiver: string; frontend: string; processor: string; redeemer: string };
@@ -55,6 +61,10 @@ export async function startFacetrail(
   const applied = await migrate(db);
   log(`database ${applied.length > 0 ? `migrated (${applied.join(', ')})` : 'up to date'}`);
   const adminToken = await adminTokenFor(config);
+  const sessionSecret = await sessionSecretFor(config);
+  // The recognizer listens on loopback here, but still only answers calls carrying its secret;
+  // one per run is enough (every caller lives in this process).
+  const recognizerSecret = env.RECOGNIZER_SECRET ?? randomBytes(24).toString('base64url');
 
   const local = (port: number) => `http://127.0.0.1:${port}`;
   // What every component reads: the user's environment, with the resolved locations and
@@ -67,6 +77,8 @@ export async function startFacetrail(
     IMAGES_ROOT: config.imagesRoot,
     KNOWN_PEOPLE_DIR: config.knownPeopleDir,
     ADMIN_TOKEN: adminToken,
+    SESSION_SECRET: sessionSecret,
+    RECOGNIZER_SECRET: recognizerSecret,
     NSQ_TOPIC: TOPIC,
     RECOGNIZER_ADDRESS: `127.0.0.1:${config.ports.recognizer}`,
     RECOGNIZER_HOST: '127.0.0.1',
@@ -176,11 +188,12 @@ export async function startFacetrail(
     throw error;
   }
 
-  // No PingSource here: a timer fires the redeemer's sweep.
+  // No PingSource here: a timer fires the redeemer's sweep and the retention purge.
   if (config.redeemIntervalMs > 0) {
     timer = setInterval(() => {
       redeemer
         .sweep()
+        .then(() => redeemer.purge())
         .catch((error: Error) => logger('redeemer').warn({ err: error.message }, 'sweep failed'));
     }, config.redeemIntervalMs);
   }
@@ -206,7 +219,7 @@ export function describeStart(
   return [
     `ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
     `  receiver  ${running.urls.receiver}   (POST /images; the CLI's --url)`,
-    `  frontend  ${running.urls.frontend}   (results page)`,
+    `  frontend  ${running.urls.frontend}   (results page: sign in with the admin token or a viewer key)`,
     `  database  ${config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl.replace(/^sqlite:\/\//, '') + ' (SQLite)' : 'MySQL (DATABASE_URL)'}`,
     `  queue     ${config.nsq ? `NSQ (${config.nsq.nsqdTcpAddress})` : 'embedded (in memory; the database is the source of truth)'}`,
     `  images    ${config.imagesRoot}`,

@@ -8,7 +8,11 @@ import { createHash } from 'node:crypto';
 import { PeopleRepository, encodeDescriptor } from '../../lib/db/people-repo.js';
 import { createRecognizerClient, type RecognizerClient } from '../../lib/recognizer-client.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
-import { startRecognizer, type RunningRecognizer } from '../../test/support/recognizer.js';
+import {
+  startRecognizer,
+  TEST_RECOGNIZER_SECRET,
+  type RunningRecognizer,
+} from '../../test/support/recognizer.js';
 import { FIXTURES } from './photos.js';
 import { processCpuMs, rssMiB } from './stats.js';
 
@@ -45,7 +49,10 @@ export async function startBenchRecognizer(
     await database.drop();
     throw error;
   }
-  const client = createRecognizerClient(recognizer.address, { deadlineMs: 600_000 });
+  const client = createRecognizerClient(recognizer.address, {
+    deadlineMs: 600_000,
+    secret: TEST_RECOGNIZER_SECRET,
+  });
   const pid = recognizer.process.child.pid!;
   return {
     recognizer,

@@ -3,6 +3,7 @@ import {
   databaseShape,
   logShape,
   recognizerAddressShape,
+  recognizerSecretShape,
   resolveDatabaseUrl,
 } from '../../lib/config/common.js';
 import { z } from 'zod';
@@ -12,6 +13,7 @@ export function loadProcessorConfig(env: Env) {
     {
       ...databaseShape,
       ...recognizerAddressShape,
+      ...recognizerSecretShape,
       ...logShape,
       PORT: knativePort,
       PROCESSOR_PORT: port(8082),
@@ -35,6 +37,7 @@ export function loadProcessorConfig(env: Env) {
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
     recognizerAddress: parsed.RECOGNIZER_ADDRESS,
     recognizerTimeoutMs: parsed.RECOGNIZER_TIMEOUT_MS,
+    recognizerSecret: parsed.RECOGNIZER_SECRET,
     port: parsed.PORT ?? parsed.PROCESSOR_PORT,
     leaseMs: parsed.LEASE_MS,
     maxImageAttempts: parsed.MAX_IMAGE_ATTEMPTS,

@@ -33,7 +33,7 @@ export interface ProcessDeps {
 
 /** What the processor answers for one event; `retry` maps to 503 with Retry-After. */
 export type ProcessOutcome =
-  | { kind: 'processed'; imageId: number; faces: number; people: string[] }
+  | { kind: 'processed'; imageId: number; faces: number; matched: number }
   | { kind: 'failed'; imageId: number; code: string }
   | { kind: 'duplicate'; imageId: number; status: string }
   | { kind: 'unknown-image'; imageId: number }
@@ -118,7 +118,9 @@ export async function processImage(deps: ProcessDeps, imageId: number): Promise<
     log.warn('claim lost before completion (lease expired); another attempt owns the image');
     return { kind: 'duplicate', imageId, status: 'PROCESSING' };
   }
-  const people = [...new Set(faces.flatMap((face) => (face.match ? [face.match.personName] : [])))];
-  log.info({ faces: faces.length, people }, 'image processed');
-  return { kind: 'processed', imageId, faces: faces.length, people };
+  // Counts only: the answer goes to the adapter and the log to operators; who was seen stays
+  // in the database, behind a key.
+  const matched = faces.filter((face) => face.match).length;
+  log.info({ faces: faces.length, matched }, 'image processed');
+  return { kind: 'processed', imageId, faces: faces.length, matched };
 }

@@ -11,6 +11,7 @@ export function createProcessor(config: ProcessorConfig, logger: Logger) {
   const db = connectDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
   const recognizer = createRecognizerClient(config.recognizerAddress, {
     deadlineMs: config.recognizerTimeoutMs,
+    secret: config.recognizerSecret,
   });
   const guarded = createRecognizerBreaker(
     {

@@ -2,28 +2,37 @@ import { createHash } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { AppError } from '../../lib/errors.js';
 import type { IdempotencyInput, ImagesRepository } from '../../lib/db/images-repo.js';
+import type { Authenticator } from '../../lib/auth/authenticator.js';
+import type { KeysRepository } from '../../lib/db/keys-repo.js';
 import type { PeopleRepository } from '../../lib/db/people-repo.js';
-import { requireBearerToken } from '../../lib/http/bearer-auth.js';
+import type { PrivacyRepository } from '../../lib/db/privacy-repo.js';
+import { authenticateBearer, requireRole } from '../../lib/http/auth.js';
 import { healthRoutes } from '../../lib/http/health.js';
 import { jsonErrorHandler } from '../../lib/http/json-errors.js';
 import { listFilter } from '../../lib/http/list-query.js';
 import type { Metrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
+import { deleteImage, forgetPerson } from '../../lib/privacy/forgetting.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
 import type { RescoreFilter, RescoreSummary } from '../../lib/rescore.js';
 import { createPerson, enrolPhoto, type Enroller } from './enrolment.js';
 import { rescoreRequest } from './rescore.js';
+import { checkKeyName, createKey } from './keys.js';
 import { checkUpload, saveUpload } from './uploads.js';
 import { findReplay, submitImages, submitUploaded, type SubmitResult } from './submit-images.js';
 
 export interface ReceiverDeps {
   images: ImagesRepository;
   people: PeopleRepository;
+  keys: KeysRepository;
+  privacy: PrivacyRepository;
+  authenticator: Authenticator;
   publisher: Publisher;
   enroller: Enroller;
+  /** Tells the recognizers the gallery changed (after a person is forgotten). */
+  galleryChanged: () => Promise<void>;
   topic: string;
   imagesRoot: string;
-  adminToken: string | undefined;
   maxPathsPerRequest: number;
   logger: Logger;
   metrics: Metrics;
@@ -81,7 +90,15 @@ function answer(res: Response, result: SubmitResult, bulk: boolean): void {
   res.status(result.accepted > 0 ? 202 : 422).json({ images: result.items });
 }
 
-/** The receiver's routes: accepting images, enrolment, health. */
+/** A positive integer id from the URL, or a 404 naming what was looked for. */
+function idParam(value: string | string[] | undefined, what: string): number {
+  const id = Number(value);
+  if (!Number.isSafeInteger(id) || id <= 0)
+    throw new AppError('NOT_FOUND', `no ${what} with id "${String(value)}"`);
+  return id;
+}
+
+/** The receiver's routes: accepting images, reading results, enrolment, forgetting, keys, health. */
 export function createReceiverApp(deps: ReceiverDeps): Router {
   const app = express.Router();
   const submitDeps = {
@@ -91,15 +108,33 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
     imagesRoot: deps.imagesRoot,
     logger: deps.logger,
   };
-  const enrolDeps = { people: deps.people, enroller: deps.enroller, imagesRoot: deps.imagesRoot };
-  const admin = requireBearerToken(deps.adminToken);
+  const enrolDeps = {
+    people: deps.people,
+    privacy: deps.privacy,
+    enroller: deps.enroller,
+    imagesRoot: deps.imagesRoot,
+    logger: deps.logger,
+  };
+  const forgetDeps = {
+    privacy: deps.privacy,
+    imagesRoot: deps.imagesRoot,
+    logger: deps.logger,
+    galleryChanged: deps.galleryChanged,
+  };
+  // Cameras submit; screens and people read; admins enrol, delete and manage keys.
+  const ingest = requireRole('ingest', 'admin');
+  const viewer = requireRole('viewer', 'admin');
+  const admin = requireRole('admin');
   const accepted = deps.metrics.counter(
     'facetrail_receiver_images_accepted_total',
     'Images accepted',
   );
 
   app.use(deps.metrics.middleware);
+  // Health, readiness and metrics stay open (probes and Prometheus carry no key); they reveal
+  // nothing personal. Everything after this needs a key.
   app.use(healthRoutes({ ready: deps.ready, registry: deps.metrics.registry }));
+  app.use(authenticateBearer(deps.authenticator));
 
   const submitJson = (seedBulk: boolean) => async (req: Request, res: Response) => {
     if (!isJson(req))
@@ -116,7 +151,7 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
     answer(res, result, bulk);
   };
 
-  app.post('/images', async (req, res) => {
+  app.post('/images', ingest, async (req, res) => {
     if (isJson(req)) return submitJson(false)(req, res);
     const idempotency = idempotencyOf(req);
     const replay = await findReplay(submitDeps, idempotency);
@@ -128,21 +163,19 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
     answer(res, result, false);
   });
   // The seed's API, kept for its clients.
-  app.post('/image/post', submitJson(false));
-  app.post('/images/post', submitJson(true));
+  app.post('/image/post', ingest, submitJson(false));
+  app.post('/images/post', ingest, submitJson(true));
 
   // Read endpoints the CLI uses, so that one URL (the receiver's) serves every command.
-  app.get('/images', async (req, res) => {
+  app.get('/images', viewer, async (req, res) => {
     res.json(await deps.images.list(listFilter(req, 50)));
   });
-  app.get('/people', async (_req, res) => {
+  app.get('/people', viewer, async (_req, res) => {
     res.json({ people: await deps.people.list() });
   });
 
-  app.get('/images/:id', async (req, res) => {
-    const id = Number(req.params.id);
-    if (!Number.isSafeInteger(id) || id <= 0)
-      throw new AppError('NOT_FOUND', `no image with id "${req.params.id}"`);
+  app.get('/images/:id', viewer, async (req, res) => {
+    const id = idParam(req.params.id, 'image');
     const record = await deps.images.get(id);
     if (!record) throw new AppError('NOT_FOUND', `no image with id ${id}`);
     res.json(record);
@@ -155,12 +188,10 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
   });
 
   app.post('/people/:id/images', admin, async (req, res) => {
-    const personId = Number(req.params.id);
-    if (!Number.isSafeInteger(personId) || personId <= 0)
-      throw new AppError('NOT_FOUND', `no person with id "${req.params.id}"`);
+    const personId = idParam(req.params.id, 'person');
     const photo = isJson(req)
       ? { path: (req.body as { path?: unknown } | null)?.path }
-      : { upload: checkUpload(req.get('content-type'), req.body).bytes };
+      : { upload: checkUpload(req.get('content-type'), req.body) };
     const enrolled = await enrolPhoto(enrolDeps, personId, photo);
     res.status(enrolled.alreadyEnrolled ? 200 : 201).json(enrolled);
   });
@@ -175,6 +206,33 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
     } catch (error) {
       throw toRescoreError(error);
     }
+  });
+
+  // Forgetting (GDPR art. 17): the person, their descriptors and stored photos; or one image.
+  app.delete('/people/:id', admin, async (req, res) => {
+    await forgetPerson(forgetDeps, idParam(req.params.id, 'person'));
+    res.status(204).end();
+  });
+  app.delete('/images/:id', admin, async (req, res) => {
+    await deleteImage(forgetDeps, idParam(req.params.id, 'image'));
+    res.status(204).end();
+  });
+
+  // API keys: the key is shown once, in the answer to its creation.
+  app.post('/keys', admin, async (req, res) => {
+    if (!isJson(req))
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/json');
+    res.status(201).json(await createKey(deps.keys, req.body));
+  });
+  app.get('/keys', admin, async (_req, res) => {
+    res.json({ keys: await deps.keys.list() });
+  });
+  app.delete('/keys/:name', admin, async (req, res) => {
+    const name = checkKeyName(req.params.name);
+    if (!(await deps.keys.revoke(name))) throw new AppError('NOT_FOUND', `no key named "${name}"`);
+    // Revoked here: this process stops accepting it at once; others within their cache time.
+    deps.authenticator.invalidate();
+    res.status(204).end();
   });
 
   app.use((req, _res, next) =>

@@ -1,11 +1,12 @@
-import { z } from 'zod';
 import { knativePort, parseEnv, port, positiveInt, type Env } from '../../lib/config/env.js';
 import {
+  accessShape,
   databaseShape,
   imagesRootShape,
   logShape,
   queueShape,
   recognizerAddressShape,
+  recognizerSecretShape,
   resolveDatabaseUrl,
   resolveImagesRoot,
 } from '../../lib/config/common.js';
@@ -17,10 +18,11 @@ export function loadReceiverConfig(env: Env) {
       ...queueShape,
       ...imagesRootShape,
       ...recognizerAddressShape,
+      ...recognizerSecretShape,
+      ...accessShape,
       ...logShape,
       PORT: knativePort,
       RECEIVER_PORT: port(8080),
-      ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
       MAX_UPLOAD_BYTES: positiveInt(25 * 1024 * 1024),
       MAX_PATHS_PER_REQUEST: positiveInt(1000),
       RECOGNIZER_TIMEOUT_MS: positiveInt(30_000),
@@ -35,9 +37,11 @@ export function loadReceiverConfig(env: Env) {
     imagesRoot: resolveImagesRoot(parsed),
     recognizerAddress: parsed.RECOGNIZER_ADDRESS,
     recognizerTimeoutMs: parsed.RECOGNIZER_TIMEOUT_MS,
+    recognizerSecret: parsed.RECOGNIZER_SECRET,
     // Knative sets PORT; RECEIVER_PORT is for running every component on one machine.
     port: parsed.PORT ?? parsed.RECEIVER_PORT,
     adminToken: parsed.ADMIN_TOKEN,
+    keyCacheMs: parsed.KEY_CACHE_SECONDS * 1000,
     maxUploadBytes: parsed.MAX_UPLOAD_BYTES,
     maxPathsPerRequest: parsed.MAX_PATHS_PER_REQUEST,
     logLevel: parsed.LOG_LEVEL,

@@ -1,9 +1,13 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { AppError, ERRORS, type ErrorCode } from '../../lib/errors.js';
 import type { PeopleRepository } from '../../lib/db/people-repo.js';
 import { PersonExistsError } from '../../lib/db/people-repo.js';
+import type { PrivacyRepository } from '../../lib/db/privacy-repo.js';
 import { resolveImagePath } from '../../lib/image-paths.js';
+import type { ImageType } from '../../lib/image-type.js';
+import type { Logger } from '../../lib/logger.js';
+import { removeStoredFile } from '../../lib/privacy/stored-files.js';
+import { saveEnrolmentPhoto } from './uploads.js';
 
 /** What enrolment needs from the recognizer (lib/recognizer-client implements it). */
 export interface Enroller {
@@ -16,8 +20,10 @@ export interface Enroller {
 
 export interface EnrolmentDeps {
   people: PeopleRepository;
+  privacy: PrivacyRepository;
   enroller: Enroller;
   imagesRoot: string;
+  logger: Logger;
 }
 
 export async function createPerson(deps: EnrolmentDeps, body: unknown) {
@@ -29,33 +35,42 @@ export async function createPerson(deps: EnrolmentDeps, body: unknown) {
     );
   }
   try {
-    return await deps.people.create(name.trim());
+    const person = await deps.people.create(name.trim());
+    // Enrolling a forgotten name again is a deliberate act: folder enrolment may bring it back.
+    await deps.privacy.clearTombstone(person.name);
+    return person;
   } catch (error) {
     if (error instanceof PersonExistsError) throw new AppError('PERSON_EXISTS', error.message);
     throw error;
   }
 }
 
-/** Adds one photo to a person: the recognizer computes and stores its descriptor. */
+/**
+ * Adds one photo to a person: the recognizer computes and stores its descriptor. An uploaded
+ * photo is kept under IMAGES_ROOT/enrolments/<person>/ (the person's page shows it, and
+ * forgetting the person deletes it); a path stays the user's file.
+ */
 export async function enrolPhoto(
   deps: EnrolmentDeps,
   personId: number,
-  photo: { path: unknown } | { upload: Buffer },
+  photo: { path: unknown } | { upload: { type: ImageType; bytes: Buffer } },
 ) {
   const person = await deps.people.get(personId);
   if (!person) throw new AppError('NOT_FOUND', `no person with id ${personId}`);
-  let image: { path: string } | { content: Buffer };
-  let imageName: string;
+  let relative: string;
+  let written = false;
   if ('upload' in photo) {
-    image = { content: photo.upload };
-    imageName = `upload-${createHash('sha256').update(photo.upload).digest('hex').slice(0, 16)}`;
+    const saved = await saveEnrolmentPhoto(deps.imagesRoot, personId, photo.upload);
+    relative = saved.relative;
+    written = saved.created;
   } else {
-    const resolved = await resolveImagePath(deps.imagesRoot, photo.path);
-    image = { path: resolved.relative };
-    imageName = path.posix.basename(resolved.relative);
+    relative = (await resolveImagePath(deps.imagesRoot, photo.path)).relative;
   }
+  const imageName = path.posix.basename(relative);
   try {
-    const result = await deps.enroller.enroll({ personId, image, imageName });
+    const result = await deps.enroller.enroll({ personId, image: { path: relative }, imageName });
+    // The same photo was enrolled before (under another file): our copy is not needed.
+    if (result.alreadyEnrolled && written) await discard(deps, relative);
     return {
       id: result.personImageId,
       personId,
@@ -63,8 +78,15 @@ export async function enrolPhoto(
       alreadyEnrolled: result.alreadyEnrolled,
     };
   } catch (error) {
+    if (written) await discard(deps, relative);
     throw toAppError(error);
   }
+}
+
+async function discard(deps: EnrolmentDeps, relative: string): Promise<void> {
+  await removeStoredFile(deps.imagesRoot, relative).catch((error: unknown) =>
+    deps.logger.warn({ err: error, path: relative }, 'could not remove a refused enrolment photo'),
+  );
 }
 
 /** The recognizer's verdict as the receiver's error: its code when it is ours, else "unavailable". */

@@ -1,7 +1,10 @@
+import { Authenticator } from '../../lib/auth/authenticator.js';
 import { connectDatabase, databaseAnswers } from '../../lib/db/connect.js';
 import { FacesRepository } from '../../lib/db/faces-repo.js';
 import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { KeysRepository } from '../../lib/db/keys-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
+import { PrivacyRepository } from '../../lib/db/privacy-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
 import { nsqPublisher } from '../../lib/queue/nsq-writer.js';
@@ -21,15 +24,27 @@ export function createReceiver(
   const publisher = overrides.publisher ?? nsqPublisher(config.nsqdTcpAddress, logger);
   const recognizer = createRecognizerClient(config.recognizerAddress, {
     deadlineMs: config.recognizerTimeoutMs,
+    secret: config.recognizerSecret,
   });
+  const keys = new KeysRepository(db);
   const app = createReceiverApp({
     images: new ImagesRepository(db),
     people: new PeopleRepository(db),
+    keys,
+    privacy: new PrivacyRepository(db),
+    authenticator: new Authenticator({
+      keys,
+      adminToken: config.adminToken,
+      cacheMs: config.keyCacheMs,
+      logger,
+    }),
     publisher,
     enroller: recognizer,
+    galleryChanged: async () => {
+      await recognizer.refreshGallery();
+    },
     topic: config.topic,
     imagesRoot: config.imagesRoot,
-    adminToken: config.adminToken,
     maxPathsPerRequest: config.maxPathsPerRequest,
     logger,
     metrics: createMetrics('receiver'),

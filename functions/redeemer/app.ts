@@ -3,19 +3,26 @@ import { AppError } from '../../lib/errors.js';
 import { healthRoutes } from '../../lib/http/health.js';
 import { jsonErrorHandler } from '../../lib/http/json-errors.js';
 import type { Metrics } from '../../lib/http/metrics.js';
+import type { PurgeResult } from '../../lib/privacy/retention.js';
 import { sweepStrandedImages, type SweepDeps } from './sweep.js';
 
 export interface RedeemerAppDeps extends SweepDeps {
+  /** Deletes results past their retention (RETENTION_HOURS, RETENTION_UNKNOWN_HOURS). */
+  purge: () => Promise<PurgeResult>;
   metrics: Metrics;
   ready: () => Promise<boolean>;
 }
 
-/** Any event POSTed here (the PingSource's tick) runs one sweep. */
+/** Any event POSTed here (the PingSource's tick) runs one sweep, then the retention purge. */
 export function createRedeemerApp(deps: RedeemerAppDeps): Router {
   const app = express.Router();
   const republished = deps.metrics.counter(
     'facetrail_redeemer_republished_total',
     'Images re-sent to the queue',
+  );
+  const purged = deps.metrics.counter(
+    'facetrail_redeemer_purged_images_total',
+    'Results deleted because their retention ran out',
   );
   app.use(deps.metrics.middleware);
   app.use(healthRoutes({ ready: deps.ready, registry: deps.metrics.registry }));
@@ -23,7 +30,9 @@ export function createRedeemerApp(deps: RedeemerAppDeps): Router {
     try {
       const result = await sweepStrandedImages(deps);
       republished.inc(result.republished);
-      res.json(result);
+      const purge = await deps.purge();
+      purged.inc(purge.images);
+      res.json({ ...result, purged: purge });
     } catch (error) {
       deps.logger.warn({ err: (error as Error).message }, 'sweep failed');
       // 503 so the PingSource's delivery retries; the next tick would sweep anyway.

@@ -8,9 +8,13 @@ import {
 } from '../../lib/config/env.js';
 import {
   databaseShape,
+  imagesRootShape,
   logShape,
   queueShape,
   resolveDatabaseUrl,
+  resolveImagesRoot,
+  retentionPolicy,
+  retentionShape,
 } from '../../lib/config/common.js';
 
 export function loadRedeemerConfig(env: Env) {
@@ -18,6 +22,8 @@ export function loadRedeemerConfig(env: Env) {
     {
       ...databaseShape,
       ...queueShape,
+      ...imagesRootShape,
+      ...retentionShape,
       ...logShape,
       PORT: knativePort,
       REDEEMER_PORT: port(8083),
@@ -39,6 +45,8 @@ export function loadRedeemerConfig(env: Env) {
     republishAfterMs: parsed.REPUBLISH_AFTER_MS,
     batchSize: parsed.REDEEM_BATCH_SIZE,
     intervalMs: parsed.REDEEM_INTERVAL_MS,
+    imagesRoot: resolveImagesRoot(parsed),
+    retention: retentionPolicy(parsed),
     logLevel: parsed.LOG_LEVEL,
   };
 }

@@ -1,8 +1,10 @@
 import { connectDatabase, databaseAnswers } from '../../lib/db/connect.js';
 import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { PrivacyRepository } from '../../lib/db/privacy-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
 import { nsqPublisher } from '../../lib/queue/nsq-writer.js';
+import { purgeExpired } from '../../lib/privacy/retention.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
 import { createRedeemerApp } from './app.js';
 import type { RedeemerConfig } from './config.js';
@@ -11,7 +13,7 @@ import { resendAllPending, sweepStrandedImages } from './sweep.js';
 export function createRedeemer(
   config: RedeemerConfig,
   logger: Logger,
-  overrides: { publisher?: Publisher } = {},
+  overrides: { publisher?: Publisher; now?: () => Date } = {},
 ) {
   const db = connectDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
   const publisher = overrides.publisher ?? nsqPublisher(config.nsqdTcpAddress, logger);
@@ -24,14 +26,24 @@ export function createRedeemer(
     batchSize: config.batchSize,
     logger,
   };
+  const purgeDeps = {
+    privacy: new PrivacyRepository(db),
+    imagesRoot: config.imagesRoot,
+    policy: config.retention,
+    logger,
+    ...(overrides.now ? { now: overrides.now } : {}),
+  };
+  const purge = () => purgeExpired(purgeDeps);
   const app = createRedeemerApp({
     ...deps,
+    purge,
     metrics: createMetrics('redeemer'),
     ready: () => databaseAnswers(db),
   });
   return {
     app,
     sweep: () => sweepStrandedImages(deps),
+    purge,
     resendAllPending: () => resendAllPending(deps),
     async close() {
       await publisher.close();

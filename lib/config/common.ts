@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { sqliteUrl } from '../db/connect.js';
-import { databaseUrl, hostPort, logLevel } from './env.js';
+import { booleanFlag, databaseUrl, hostPort, logLevel, nonNegativeInt } from './env.js';
 
 /** Variables several deployables share, with the meaning DESIGN "Configuration" gives them. */
 export const databaseShape = {
@@ -46,3 +46,41 @@ export const recognizerAddressShape = {
 };
 
 export const logShape = { LOG_LEVEL: logLevel };
+
+/** Who may call: the bootstrap admin key, and how long a looked-up key is trusted. */
+export const accessShape = {
+  /** The bootstrap admin key; stored keys (`facetrail keys create`) work beside it. */
+  ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  /** A revoked key stops working on other pods within this many seconds. */
+  KEY_CACHE_SECONDS: nonNegativeInt(10),
+};
+
+/** The shared secret every call to the recognizer carries (metadata `authorization: Bearer …`). */
+export const recognizerSecretShape = {
+  RECOGNIZER_SECRET: z
+    .string({ error: 'set the shared secret of the recognizer (16+ characters, from a Secret)' })
+    .min(16, 'use at least 16 characters'),
+};
+
+/**
+ * How long results are kept (README "Privacy and access" says why these defaults): 72 hours
+ * for every result, 24 hours for photos on which no known person was found. 0 keeps for ever.
+ */
+export const retentionShape = {
+  RETENTION_HOURS: nonNegativeInt(72),
+  RETENTION_UNKNOWN_HOURS: nonNegativeInt(24),
+  /** Also delete the files cameras dropped under IMAGES_ROOT, not only facetrail's uploads. */
+  PURGE_CAMERA_FILES: booleanFlag(false),
+};
+
+export function retentionPolicy(parsed: {
+  RETENTION_HOURS: number;
+  RETENTION_UNKNOWN_HOURS: number;
+  PURGE_CAMERA_FILES: boolean;
+}) {
+  return {
+    retentionHours: parsed.RETENTION_HOURS,
+    retentionUnknownHours: parsed.RETENTION_UNKNOWN_HOURS,
+    deleteCameraFiles: parsed.PURGE_CAMERA_FILES,
+  };
+}

@@ -157,6 +157,8 @@ export class PeopleRepository {
     descriptor: ArrayLike<number>;
     /** The enrolled face's size in px. */
     faceSize?: number;
+    /** The copy facetrail wrote of an uploaded photo, relative to IMAGES_ROOT. */
+    storedPath?: string | null;
   }): Promise<{ id: number; alreadyEnrolled: boolean }> {
     const existing = await this.findPersonImageByHash(input.contentHash);
     if (existing) return { id: existing.id, alreadyEnrolled: true };
@@ -169,6 +171,7 @@ export class PeopleRepository {
           content_hash: input.contentHash,
           descriptor: encodeDescriptor(input.descriptor),
           quality_size: input.faceSize === undefined ? null : Math.round(input.faceSize),
+          stored_path: input.storedPath ?? null,
           created_at: new Date(),
         })
         .executeTakeFirstOrThrow();

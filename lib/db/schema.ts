@@ -21,6 +21,8 @@ export interface PersonImagesTable {
   created_at: ColumnType<Date, Date, never>;
   /** The enrolled face's size in px (migration 005); NULL for photos enrolled before. */
   quality_size: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Relative to IMAGES_ROOT: the copy of an uploaded enrolment photo facetrail wrote. */
+  stored_path: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ImagesTable {
@@ -63,7 +65,28 @@ export interface FacesTable {
   unidentifiable: string | null;
 }
 
+export const ROLES = ['admin', 'viewer', 'ingest'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface ApiKeysTable {
+  id: Id;
+  name: string;
+  role: Role;
+  /** SHA-256 of the key, hex: the key itself is never stored. */
+  key_hash: string;
+  created_at: ColumnType<Date, Date, never>;
+  last_used_at: Date | null;
+}
+
+export interface ForgottenPeopleTable {
+  /** SHA-256 of the normalised name (see lib/db/people-repo.ts). */
+  name_hash: string;
+  forgotten_at: Date;
+}
+
 export interface Database {
+  api_keys: ApiKeysTable;
+  forgotten_people: ForgottenPeopleTable;
   person: PersonTable;
   person_images: PersonImagesTable;
   images: ImagesTable;

@@ -3,6 +3,8 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 export function sendError(res: Response, error: AppError): void {
+  // RFC 6750: a 401 names the scheme the client should use.
+  if (error.status === 401) res.set('WWW-Authenticate', 'Bearer realm="facetrail"');
   res.status(error.status).json(error.toJSON());
 }
 

@@ -59,7 +59,7 @@ describe('standalone mode survives kill -9 mid-batch', () => {
     const paths = Array.from({ length: 5 }, () => photos).flat();
     const response = await fetch(`${server.url}/images`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...server.auth() },
       body: JSON.stringify({ paths }),
     });
     expect(response.status).toBe(202);

@@ -67,7 +67,7 @@ describe('end to end: npm start on MariaDB and NSQ', () => {
         for (const id of ids) {
           if (records.has(id)) continue;
           const record = (await (
-            await fetch(`${pipeline.url}/images/${id}`)
+            await fetch(`${pipeline.url}/images/${id}`, { headers: admin() })
           ).json()) as ImageRecord;
           if (record.status === 'PROCESSED' || record.status === 'FAILED') records.set(id, record);
         }
@@ -104,7 +104,7 @@ describe('end to end: npm start on MariaDB and NSQ', () => {
     const files = Object.keys(labels).sort();
     const submitted = await fetch(`${pipeline.url}/images`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: admin(),
       body: JSON.stringify({ paths: files.map((file) => `faces/probes/${file}`) }),
     });
     expect(submitted.status).toBe(202);
@@ -132,7 +132,7 @@ describe('end to end: npm start on MariaDB and NSQ', () => {
   it('identifies the seed demo: unknown.jpg is hannibal (seed/known_people enrolled at start)', async () => {
     const submitted = await fetch(`${pipeline.url}/image/post`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: admin(),
       body: JSON.stringify({ path: 'seed/unknown_people/unknown.jpg' }),
     });
     expect(submitted.status).toBe(202);
@@ -141,7 +141,9 @@ describe('end to end: npm start on MariaDB and NSQ', () => {
     expect(record.status).toBe('PROCESSED');
     expect(record.people.map((person) => person.name.toLowerCase())).toEqual(['hannibal']);
 
-    const page = await (await fetch(`${pipeline.frontendUrl}/api/images?limit=100`)).json();
+    const page = await (
+      await fetch(`${pipeline.frontendUrl}/api/images?limit=100`, { headers: admin() })
+    ).json();
     expect((page as { images: Array<{ id: number }> }).images.map((image) => image.id)).toContain(
       item!.id,
     );

@@ -1,6 +1,7 @@
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { migrationsDirFor, readMigrations } from '../../lib/db/migrate.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { freePort } from '../support/ports.js';
 import { stopAll } from '../support/processes.js';
@@ -96,10 +97,10 @@ describe('facetrail CLI', () => {
     expect(result.stderr).toContain('--url');
   }, 30_000);
 
-  it('exits 4 when the admin token is refused', async () => {
+  it('exits 4 when the key is refused', async () => {
     const result = await cli(['--token', 'not-the-admin-token', 'enroll', folder]);
     expect(result.code).toBe(4);
-    expect(result.stderr).toMatch(/refused the admin token/);
+    expect(result.stderr).toMatch(/refused the key/);
   }, 30_000);
 
   it('enrols both layouts and reports every skip with its reason', async () => {
@@ -222,16 +223,99 @@ describe('facetrail CLI', () => {
     expect(refused.code).toBe(4);
   }, 180_000);
 
+  it('creates, lists and revokes keys; each role may do only its part', async () => {
+    const viewer = await cli(['keys', 'create', '--role', 'viewer', '--name', 'lobby-screen']);
+    expect(viewer.code).toBe(0);
+    const viewerKey = viewer.stdout.trim();
+    expect(viewerKey).toMatch(/^ftk_[A-Za-z0-9_-]{43}$/);
+    expect(viewer.stderr).toContain('not shown again');
+    const camera = await cli([
+      '--json',
+      'keys',
+      'create',
+      '--role',
+      'ingest',
+      '--name',
+      'door-1-camera',
+    ]);
+    const cameraKey = (JSON.parse(camera.stdout) as { key: string }).key;
+    const duplicate = await cli(['keys', 'create', '--role', 'viewer', '--name', 'lobby-screen']);
+    expect([duplicate.code, duplicate.stderr]).toEqual([1, expect.stringContaining('KEY_EXISTS')]);
+    const badRole = await cli(['keys', 'create', '--role', 'root', '--name', 'x']);
+    expect(badRole.code).toBe(2);
+
+    const listed = await cli(['keys', 'list']);
+    expect(listed.stdout).toMatch(/│ door-1-camera +│ ingest +│/);
+    expect(listed.stdout).toMatch(/│ lobby-screen +│ viewer +│/);
+    expect(listed.stdout).not.toContain(viewerKey);
+    expect(listed.stdout).not.toContain(cameraKey);
+
+    // The screen reads; it may not enrol. The camera submits; it may not read.
+    const asViewer = (args: string[]) => cli(['--token', viewerKey, ...args]);
+    const asCamera = (args: string[]) => cli(['--token', cameraKey, ...args]);
+    expect((await asViewer(['people'])).code).toBe(0);
+    const viewerEnrol = await asViewer(['enroll', folder]);
+    expect([viewerEnrol.code, viewerEnrol.stderr]).toEqual([
+      4,
+      expect.stringContaining('viewer role'),
+    ]);
+    const submitted = await asCamera(['submit', path.join(FIXTURES, 'negatives/dog.jpg')]);
+    expect([submitted.code, submitted.stdout]).toEqual([0, expect.stringContaining('submitted 1')]);
+    expect((await asCamera(['status'])).code).toBe(4);
+    const used = JSON.parse((await cli(['--json', 'keys', 'list'])).stdout) as {
+      keys: Array<{ name: string; lastUsedAt: string | null }>;
+    };
+    expect(used.keys.find((key) => key.name === 'door-1-camera')?.lastUsedAt).not.toBeNull();
+
+    const revoked = await cli(['keys', 'revoke', 'door-1-camera']);
+    expect([revoked.code, revoked.stdout.trim()]).toEqual([0, 'revoked "door-1-camera"']);
+    const afterRevoke = await asCamera(['submit', path.join(FIXTURES, 'negatives/dog.jpg')]);
+    expect([afterRevoke.code, afterRevoke.stderr]).toEqual([
+      4,
+      expect.stringContaining('refused the key'),
+    ]);
+    expect((await cli(['keys', 'revoke', 'door-1-camera'])).code).toBe(1);
+  }, 120_000);
+
+  it('forgets a person by name and deletes an image by id', async () => {
+    const before = JSON.parse((await cli(['people', '--json'])).stdout) as {
+      people: Array<{ id: number; name: string }>;
+    };
+    expect(before.people.map((person) => person.name)).toContain('Joe Biden');
+    const forgot = await cli(['forget', 'joe biden']);
+    expect([forgot.code, forgot.stdout]).toEqual([0, expect.stringMatching(/^forgot Joe Biden/)]);
+    const after = JSON.parse((await cli(['people', '--json'])).stdout) as {
+      people: Array<{ name: string }>;
+    };
+    expect(after.people.map((person) => person.name)).not.toContain('Joe Biden');
+    expect((await cli(['forget', 'Joe Biden'])).code).toBe(1);
+
+    const latest = JSON.parse((await cli(['status', '--json', '--limit', '1'])).stdout) as {
+      images: Array<{ id: number }>;
+    };
+    const id = latest.images[0]!.id;
+    const deleted = await cli(['delete', String(id)]);
+    expect([deleted.code, deleted.stdout.trim()]).toEqual([0, `deleted image ${id}`]);
+    const gone = await cli(['status', String(id)]);
+    expect([gone.code, gone.stderr]).toEqual([
+      1,
+      expect.stringContaining(`no image with id ${id}`),
+    ]);
+  }, 60_000);
+
   it('migrates the standalone database, twice without harm', async () => {
     const first = await cli(['migrate']);
     expect([first.code, first.stdout.trim()]).toEqual([0, 'database is up to date']);
     const other = await mkdtemp(path.join(tmpdir(), 'facetrail-migrate-'));
     try {
       const fresh = await runCli(['migrate'], { env: standaloneEnv({ DATA_DIR: other }) });
-      expect([fresh.code, fresh.stdout.trim()]).toEqual([
-        0,
-        'applied 001_initial_schema.sql, 002_idempotency_key_binary.sql, 005_face_quality_and_descriptors.sql',
+      const every = (await readMigrations(migrationsDirFor('sqlite'))).map((m) => m.name);
+      expect(every.slice(0, 3)).toEqual([
+        '001_initial_schema.sql',
+        '002_idempotency_key_binary.sql',
+        '003_access_and_forgetting.sql',
       ]);
+      expect([fresh.code, fresh.stdout.trim()]).toEqual([0, `applied ${every.join(', ')}`]);
       const again = await runCli(['migrate', '--json'], {
         env: standaloneEnv({ DATA_DIR: other }),
       });

@@ -1,7 +1,10 @@
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { generateApiKey, hashApiKey } from '../../lib/auth/api-key.js';
+import { KeysRepository } from '../../lib/db/keys-repo.js';
+import type { Role } from '../../lib/db/schema.js';
 import { createLogger } from '../../lib/logger.js';
 import { loadFrontendConfig } from '../../functions/frontend/config.js';
 import { createFrontend } from '../../functions/frontend/wiring.js';
@@ -14,6 +17,7 @@ import { FIXTURES } from '../support/fixtures.js';
 import { serveForTest } from '../support/function-server.js';
 
 const EVIL_NAME = '<img src=x onerror="window.__pwned=1">Mallory';
+const HOUR = 3_600_000;
 
 describe('frontend in headless Chromium', () => {
   let database: TestDatabase;
@@ -23,6 +27,19 @@ describe('frontend in headless Chromium', () => {
   let browser: Browser;
   const ids = { hannibal: 0, dog: 0, pending: 0 };
   let hannibalId = 0;
+  /** The frontend's clock: tests move it forward to expire sessions. */
+  let clock = Date.now();
+  const keys: Record<Role, string> = { admin: '', viewer: '', ingest: '' };
+
+  /** Signs in through the page with a key; the page is then on `/`. */
+  const signIn = async (page: Page, key: string) => {
+    await page.goto(`${server.url}/login`);
+    await page.fill('input[name="key"]', key);
+    await Promise.all([page.waitForURL(`${server.url}/`), page.click('button[type="submit"]')]);
+  };
+  const bearer = (role: Role) => ({ authorization: `Bearer ${keys[role]}` });
+
+  const images = () => new ImagesRepository(database.db);
 
   beforeAll(async () => {
     [database, browser] = await Promise.all([createTestDatabase(), launchChromium()]);
@@ -34,6 +51,11 @@ describe('frontend in headless Chromium', () => {
     await copyFile(path.join(FIXTURES, 'negatives/dog.jpg'), path.join(root, 'door-2.jpg'));
     const images = new ImagesRepository(database.db);
     const people = new PeopleRepository(database.db);
+    const keyStore = new KeysRepository(database.db);
+    for (const role of ['admin', 'viewer', 'ingest'] as const) {
+      keys[role] = generateApiKey();
+      await keyStore.create({ name: `${role}-key`, role, keyHash: hashApiKey(keys[role]) });
+    }
     const hannibal = await people.create('Hannibal');
     hannibalId = hannibal.id;
     const mallory = await people.create(EVIL_NAME);
@@ -55,8 +77,14 @@ describe('frontend in headless Chromium', () => {
       IMAGES_ROOT: root,
       PAGE_SIZE: '2',
       REFRESH_SECONDS: '1',
+      SESSION_SECRET: 'frontend-test-session-secret-0123456789',
+      SESSION_TTL_HOURS: '8',
+      // Revocation is seen at once (no cache), so a revoked key's session ends at once.
+      KEY_CACHE_SECONDS: '0',
     });
-    frontend = createFrontend(config, createLogger('frontend', 'silent'));
+    frontend = createFrontend(config, createLogger('frontend', 'silent'), {
+      now: () => new Date(clock),
+    });
     server = await serveForTest(frontend.app);
   }, 60_000);
 
@@ -70,7 +98,7 @@ describe('frontend in headless Chromium', () => {
 
   it('shows the newest images first, escapes names, pages and refreshes while work is pending', async () => {
     const page = await browser.newPage();
-    await page.goto(server.url);
+    await signIn(page, keys.viewer);
     const rowIds = await page
       .locator('tr[data-image-id]')
       .evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-image-id'))));
@@ -98,9 +126,9 @@ describe('frontend in headless Chromium', () => {
 
   it('filters by status and person with the form, and links to a person history', async () => {
     const page = await browser.newPage();
-    await page.goto(server.url);
+    await signIn(page, keys.viewer);
     await page.selectOption('select[name="status"]', 'FAILED');
-    await Promise.all([page.waitForURL(/status=FAILED/), page.click('button[type="submit"]')]);
+    await Promise.all([page.waitForURL(/status=FAILED/), page.click('button:text("Filter")')]);
     const failed = await page
       .locator('tr[data-image-id]')
       .evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-image-id'))));
@@ -119,14 +147,13 @@ describe('frontend in headless Chromium', () => {
   }, 30_000);
 
   it('serves the JSON API with keyset pagination and 4xx reasons', async () => {
-    const first = (await (await fetch(`${server.url}/api/images?limit=2`)).json()) as {
+    const get = (url: string) => fetch(`${server.url}${url}`, { headers: bearer('viewer') });
+    const first = (await (await get('/api/images?limit=2')).json()) as {
       images: Array<{ id: number }>;
       next: number;
     };
     expect(first.images.map((image) => image.id)).toEqual([ids.pending, ids.dog]);
-    const second = (await (
-      await fetch(`${server.url}/api/images?limit=2&before=${first.next}`)
-    ).json()) as {
+    const second = (await (await get(`/api/images?limit=2&before=${first.next}`)).json()) as {
       images: Array<{ id: number; people: Array<{ name: string }>; faces: unknown[] }>;
       next: number | null;
     };
@@ -135,15 +162,148 @@ describe('frontend in headless Chromium', () => {
     expect(second.images[0]!.people.map((person) => person.name).sort()).toEqual(
       [EVIL_NAME, 'Hannibal'].sort(),
     );
-    const one = await fetch(`${server.url}/api/images/${ids.hannibal}`);
+    const one = await get(`/api/images/${ids.hannibal}`);
     expect(((await one.json()) as { faces: unknown[] }).faces).toHaveLength(2);
-    const people = (await (await fetch(`${server.url}/api/people`)).json()) as {
+    const people = (await (await get('/api/people')).json()) as {
       people: Array<{ name: string; sightings: number }>;
     };
     expect(people.people.find((person) => person.name === 'Hannibal')?.sightings).toBe(1);
-    const bad = await fetch(`${server.url}/api/images?status=NOPE`);
+    const bad = await get('/api/images?status=NOPE');
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('INVALID_REQUEST');
-    expect((await fetch(`${server.url}/api/images/999999`)).status).toBe(404);
+    expect((await get('/api/images/999999')).status).toBe(404);
+  });
+
+  it('sends a browser without a session to /login, and signs in and out with a viewer key', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/people/${hannibalId}`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await expect(page.locator('h2').innerText()).resolves.toBe('Sign in');
+    // A wrong key and an ingest key are refused, with the reason in text.
+    await page.fill('input[name="key"]', 'ftk_not-a-real-key');
+    await page.click('button[type="submit"]');
+    await expect(page.locator('[role="alert"]').innerText()).resolves.toContain('unknown');
+    await page.fill('input[name="key"]', keys.ingest);
+    await page.click('button[type="submit"]');
+    await expect(page.locator('[role="alert"]').innerText()).resolves.toContain('only submit');
+    // The viewer key lands on the page first asked for.
+    await page.fill('input[name="key"]', keys.viewer);
+    await Promise.all([
+      page.waitForURL(`${server.url}/people/${hannibalId}`),
+      page.click('button[type="submit"]'),
+    ]);
+    await expect(page.locator('h2').innerText()).resolves.toBe('Hannibal');
+    const [cookie] = await page.context().cookies();
+    expect(cookie).toMatchObject({ name: 'facetrail_session', httpOnly: true, sameSite: 'Lax' });
+    expect(cookie!.value).not.toContain(keys.viewer);
+    // Thumbnails load for the signed-in viewer, and are not cached.
+    const thumbnail = await page.request.get(`${server.url}/images/${ids.hannibal}/thumbnail`);
+    expect(thumbnail.status()).toBe(200);
+    expect(thumbnail.headers()['content-type']).toBe('image/jpeg');
+    expect(thumbnail.headers()['cache-control']).toBe('private, no-store');
+    // Sign out: the same page now asks for a key again.
+    await Promise.all([page.waitForURL(/\/login$/), page.click('button:text("Sign out")')]);
+    await page.goto(`${server.url}/people/${hannibalId}`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    const after = await page.request.get(`${server.url}/images/${ids.hannibal}/thumbnail`);
+    expect(after.status()).toBe(401);
+    await page.close();
+  }, 30_000);
+
+  it('ends a session when it expires', async () => {
+    const page = await browser.newPage();
+    await signIn(page, keys.viewer);
+    clock += 8 * HOUR + 1000;
+    try {
+      await page.goto(`${server.url}/`);
+      expect(new URL(page.url()).pathname).toBe('/login');
+      await expect(page.locator('[role="alert"]').innerText()).resolves.toContain('expired');
+    } finally {
+      clock = Date.now();
+    }
+    await page.close();
+  }, 30_000);
+
+  it('refuses a form POST without its CSRF token or with a wrong one', async () => {
+    const page = await browser.newPage();
+    await signIn(page, keys.admin);
+    // The admin's own confirmation form works only with the session's token.
+    await page.goto(`${server.url}/images/${ids.pending}/delete`);
+    const forged = await page.evaluate(
+      async (url) => (await fetch(url, { method: 'POST', body: new URLSearchParams({}) })).status,
+      `${server.url}/images/${ids.pending}/delete`,
+    );
+    expect(forged).toBe(403);
+    const wrong = await page.evaluate(
+      async (url) =>
+        (await fetch(url, { method: 'POST', body: new URLSearchParams({ _csrf: 'guess' }) }))
+          .status,
+      `${server.url}/images/${ids.pending}/delete`,
+    );
+    expect(wrong).toBe(403);
+    // Sign-out without the token is refused too.
+    const logout = await page.evaluate(
+      async (url) => (await fetch(url, { method: 'POST' })).status,
+      `${server.url}/logout`,
+    );
+    expect(logout).toBe(403);
+    expect(await images().get(ids.pending)).toBeDefined();
+    await page.close();
+  }, 30_000);
+
+  it('shows delete actions to admins only, and refuses them to viewers on the server too', async () => {
+    const viewerPage = await browser.newPage();
+    await signIn(viewerPage, keys.viewer);
+    await viewerPage.goto(`${server.url}/people/${hannibalId}`);
+    expect(await viewerPage.locator('a:text("Delete"), a:text("Forget")').count()).toBe(0);
+    // Even with a valid CSRF token, the server refuses a viewer's delete.
+    const token = await viewerPage.locator('input[name="_csrf"]').first().inputValue();
+    const refused = await viewerPage.evaluate(
+      async ([url, csrf]) =>
+        (await fetch(url!, { method: 'POST', body: new URLSearchParams({ _csrf: csrf! }) })).status,
+      [`${server.url}/images/${ids.dog}/delete`, token],
+    );
+    expect(refused).toBe(403);
+    const api = await fetch(`${server.url}/api/images/${ids.dog}`, {
+      method: 'DELETE',
+      headers: bearer('viewer'),
+    });
+    expect(api.status).toBe(403);
+    expect(await images().get(ids.dog)).toBeDefined();
+
+    const adminPage = await browser.newPage();
+    await signIn(adminPage, keys.admin);
+    expect(await adminPage.locator(`tr[data-image-id] a:text("Delete")`).count()).toBeGreaterThan(
+      0,
+    );
+    await adminPage.click(`tr[data-image-id="${ids.dog}"] a:text("Delete")`);
+    await expect(adminPage.locator('h2').innerText()).resolves.toBe(`Delete image ${ids.dog}?`);
+    await Promise.all([
+      adminPage.waitForURL(/done=deleted/),
+      adminPage.click('button:text("Delete the image")'),
+    ]);
+    await expect(adminPage.locator('[role="status"]').innerText()).resolves.toContain('deleted');
+    expect(await images().get(ids.dog)).toBeUndefined();
+    await viewerPage.close();
+    await adminPage.close();
+  }, 30_000);
+
+  it('sends security headers: CSP without inline script, no framing, no sniffing', async () => {
+    const response = await fetch(`${server.url}/`, { headers: bearer('viewer') });
+    expect(response.status).toBe(200);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('same-origin');
+    expect(response.headers.get('cache-control')).toBe('private, no-store');
+    const page = await response.text();
+    expect(page).not.toMatch(/<script|<style|<[^>]*\son[a-z]+=/i);
+    // Behind TLS (the queue-proxy's X-Forwarded-Proto), the session cookie is Secure.
+    const login = await fetch(`${server.url}/login`, { headers: { 'x-forwarded-proto': 'https' } });
+    expect(login.headers.get('set-cookie')).toMatch(/;\s*secure/i);
+    const plain = await fetch(`${server.url}/login`);
+    expect(plain.headers.get('set-cookie')).not.toMatch(/;\s*secure/i);
   });
 });

@@ -13,7 +13,11 @@ import { FIXTURES } from '../support/fixtures.js';
 import { serveForTest } from '../support/function-server.js';
 import { freePort } from '../support/ports.js';
 import { waitFor } from '../support/processes.js';
-import { startRecognizer, type RunningRecognizer } from '../support/recognizer.js';
+import {
+  startRecognizer,
+  TEST_RECOGNIZER_SECRET,
+  type RunningRecognizer,
+} from '../support/recognizer.js';
 
 describe('processor against a real recognizer and MariaDB', () => {
   let database: TestDatabase;
@@ -51,6 +55,7 @@ describe('processor against a real recognizer and MariaDB', () => {
     const config = loadProcessorConfig({
       DATABASE_URL: database.url,
       RECOGNIZER_ADDRESS: `127.0.0.1:${recognizerPort}`,
+      RECOGNIZER_SECRET: TEST_RECOGNIZER_SECRET,
       RECOGNIZER_TIMEOUT_MS: '20000',
       LEASE_MS: '60000',
       BREAKER_VOLUME_THRESHOLD: '2',
@@ -91,7 +96,7 @@ describe('processor against a real recognizer and MariaDB', () => {
     const first = await deliver(id, 'unknown.jpg');
     expect(first).toMatchObject({
       status: 200,
-      body: { kind: 'processed', imageId: id, faces: 1, people: ['Hannibal'] },
+      body: { kind: 'processed', imageId: id, faces: 1, matched: 1 },
     });
     const record = await images.get(id);
     expect(record).toMatchObject({

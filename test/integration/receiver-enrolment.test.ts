@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadReceiverConfig } from '../../functions/receiver/config.js';
 import { createReceiver } from '../../functions/receiver/wiring.js';
@@ -8,7 +9,11 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { serveForTest } from '../support/function-server.js';
 import { freePort } from '../support/ports.js';
-import { startRecognizer, type RunningRecognizer } from '../support/recognizer.js';
+import {
+  startRecognizer,
+  TEST_RECOGNIZER_SECRET,
+  type RunningRecognizer,
+} from '../support/recognizer.js';
 
 const ADMIN_TOKEN = 'enrolment-admin-token-0123456789';
 
@@ -19,6 +24,13 @@ describe('receiver enrolment with a real recognizer', () => {
   let server: RunningFunctionServer;
   let receiver: ReturnType<typeof createReceiver>;
   let personId: number;
+  let root: string;
+  const PHOTOS = [
+    'faces/known/Barack Obama/1.jpg',
+    'faces/known/Barack Obama/2.jpg',
+    'negatives/dog.jpg',
+    'faces/probes/obama_and_biden.jpg',
+  ];
 
   const post = (url: string, body: string | Buffer, contentType = 'application/json') =>
     fetch(`${server.url}${url}`, {
@@ -31,12 +43,19 @@ describe('receiver enrolment with a real recognizer', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    recognizer = await startRecognizer({ databaseUrl: database.url, imagesRoot: FIXTURES });
+    // A writable images root (uploaded enrolment photos are kept in it) with a few fixtures.
+    root = await mkdtemp(path.join(tmpdir(), 'facetrail-enrolment-'));
+    for (const photo of PHOTOS) {
+      await mkdir(path.dirname(path.join(root, photo)), { recursive: true });
+      await copyFile(path.join(FIXTURES, photo), path.join(root, photo));
+    }
+    recognizer = await startRecognizer({ databaseUrl: database.url, imagesRoot: root });
     const config = loadReceiverConfig({
       DATABASE_URL: database.url,
       NSQD_TCP_ADDRESS: `127.0.0.1:${await freePort()}`,
-      IMAGES_ROOT: FIXTURES,
+      IMAGES_ROOT: root,
       ADMIN_TOKEN,
+      RECOGNIZER_SECRET: TEST_RECOGNIZER_SECRET,
       RECOGNIZER_ADDRESS: recognizer.address,
     });
     receiver = createReceiver(config, createLogger('receiver', 'silent'));
@@ -50,6 +69,7 @@ describe('receiver enrolment with a real recognizer', () => {
     await receiver?.close();
     await recognizer?.stop();
     await database?.drop();
+    await rm(root, { recursive: true, force: true });
   });
 
   it('enrols a photo by path once; the same photo again is recognised as already enrolled', async () => {
@@ -74,14 +94,29 @@ describe('receiver enrolment with a real recognizer', () => {
     expect(stored[0]!.descriptor.length).toBe(512);
   }, 60_000);
 
-  it('enrols an uploaded photo', async () => {
+  it('enrols an uploaded photo and keeps it where forgetting will find it', async () => {
     const photo = await readFile(path.join(FIXTURES, 'faces/known/Barack Obama/2.jpg'));
     const response = await post(`/people/${personId}/images`, photo, 'image/jpeg');
     expect(response.status).toBe(201);
-    expect(await response.json()).toMatchObject({
+    const body = (await response.json()) as { id: number; imageName: string };
+    expect(body).toMatchObject({
       personId,
-      imageName: expect.stringMatching(/^upload-[0-9a-f]{16}$/),
+      imageName: expect.stringMatching(/^[0-9a-f]{64}\.jpg$/),
     });
+    const row = await database.db
+      .selectFrom('person_images')
+      .select('stored_path')
+      .where('id', '=', body.id)
+      .executeTakeFirstOrThrow();
+    expect(row.stored_path).toBe(`enrolments/${personId}/${body.imageName}`);
+    expect(await readFile(path.join(root, row.stored_path!))).toEqual(photo);
+    // A refused upload leaves nothing behind.
+    const dog = await readFile(path.join(FIXTURES, 'negatives/dog.jpg'));
+    const refused = await post(`/people/${personId}/images`, dog, 'image/jpeg');
+    expect([refused.status, await errorCode(refused)]).toEqual([422, 'NO_FACE']);
+    expect(await readdir(path.join(root, 'enrolments', String(personId)))).toEqual([
+      body.imageName,
+    ]);
   }, 60_000);
 
   it('refuses a photo with no face, several faces, or outside the root, each with its code', async () => {

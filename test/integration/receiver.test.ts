@@ -10,9 +10,11 @@ import { startNsq, type NsqCluster } from '../support/nsq.js';
 import { readMessages } from '../support/nsq-consumer.js';
 import { freePort } from '../support/ports.js';
 import { FIXTURES } from '../support/fixtures.js';
+import { TEST_RECOGNIZER_SECRET } from '../support/recognizer.js';
 import type { RunningFunctionServer } from '../../lib/http/function-server.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
+const AUTH = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 describe('receiver on real MariaDB and nsqd', () => {
   let database: TestDatabase;
@@ -22,10 +24,15 @@ describe('receiver on real MariaDB and nsqd', () => {
   let receiver: ReturnType<typeof createReceiver>;
   const topic = 'receiver_images';
 
-  const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+  /** POSTs as the admin unless `headers` carries its own authorization (or `null` for none). */
+  const post = (url: string, body: unknown, headers: Record<string, string | null> = {}) =>
     fetch(`${server.url}${url}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: Object.fromEntries(
+        Object.entries({ 'content-type': 'application/json', ...AUTH, ...headers }).filter(
+          (entry): entry is [string, string] => entry[1] !== null,
+        ),
+      ),
       body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
     });
 
@@ -53,6 +60,7 @@ describe('receiver on real MariaDB and nsqd', () => {
       NSQ_TOPIC: topic,
       IMAGES_ROOT: root,
       ADMIN_TOKEN,
+      RECOGNIZER_SECRET: TEST_RECOGNIZER_SECRET,
       RECOGNIZER_ADDRESS: `127.0.0.1:${await freePort()}`,
       MAX_UPLOAD_BYTES: String(2 * 1024 * 1024),
       MAX_PATHS_PER_REQUEST: '5',
@@ -99,7 +107,7 @@ describe('receiver on real MariaDB and nsqd', () => {
     expect(row.status).toBe('PENDING');
     expect(row.published_at).not.toBeNull();
 
-    const record = await fetch(`${server.url}/images/${id}`);
+    const record = await fetch(`${server.url}/images/${id}`, { headers: AUTH });
     expect(record.status).toBe(200);
     expect(await record.json()).toMatchObject({
       id,
@@ -205,7 +213,7 @@ describe('receiver on real MariaDB and nsqd', () => {
     });
     const response = await fetch(`${server.url}/images`, {
       method: 'POST',
-      headers: { 'content-type': 'image/jpeg' },
+      headers: { 'content-type': 'image/jpeg', ...AUTH },
       body,
       duplex: 'half',
     } as RequestInit & { duplex: 'half' }).catch((error: Error) => error);
@@ -279,7 +287,7 @@ describe('receiver on real MariaDB and nsqd', () => {
   }, 30_000);
 
   it('guards enrolment with the admin token', async () => {
-    const anonymous = await post('/people', { name: 'Hannibal' });
+    const anonymous = await post('/people', { name: 'Hannibal' }, { authorization: null });
     expect(anonymous.status).toBe(401);
     const wrong = await post(
       '/people',
@@ -313,7 +321,7 @@ describe('receiver on real MariaDB and nsqd', () => {
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/facetrail_receiver_images_accepted_total\{component="receiver"\} \d+/);
-    const missing = await fetch(`${server.url}/images/424242`);
+    const missing = await fetch(`${server.url}/images/424242`, { headers: AUTH });
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
   });

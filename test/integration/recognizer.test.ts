@@ -13,7 +13,11 @@ import {
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { waitFor } from '../support/processes.js';
-import { startRecognizer, type RunningRecognizer } from '../support/recognizer.js';
+import {
+  startRecognizer,
+  TEST_RECOGNIZER_SECRET,
+  type RunningRecognizer,
+} from '../support/recognizer.js';
 
 const SEED_KNOWN = path.join(FIXTURES, 'seed/known_people');
 const FACES_KNOWN = path.join(FIXTURES, 'faces/known');
@@ -42,7 +46,10 @@ describe('recognizer process with the seed folder (MariaDB)', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     recognizer = await start();
-    client = createRecognizerClient(recognizer.address, { deadlineMs: 30_000 });
+    client = createRecognizerClient(recognizer.address, {
+      deadlineMs: 30_000,
+      secret: TEST_RECOGNIZER_SECRET,
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -58,6 +65,11 @@ describe('recognizer process with the seed folder (MariaDB)', () => {
     expect(running.healthHistory.indexOf('NOT_SERVING')).toBeLessThan(
       running.healthHistory.indexOf('SERVING'),
     );
+    // Health can answer SERVING a moment before the log line reaches this process.
+    await waitFor('the SERVING log line', () => messages(running).includes('SERVING'), {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+    });
     const log = messages(running);
     const listening = log.findIndex((msg) => msg.startsWith('listening'));
     const warm = log.indexOf('inference pool warm');
@@ -77,10 +89,44 @@ describe('recognizer process with the seed folder (MariaDB)', () => {
       matchThreshold: DEFAULT_MATCH_THRESHOLD,
       galleryDescriptors: 3,
       galleryPeople: 2,
-      folderEnrollment: { photos: 3, enrolled: 3, alreadyEnrolled: 0, refused: 0, failed: 0 },
+      folderEnrollment: {
+        photos: 3,
+        enrolled: 3,
+        alreadyEnrolled: 0,
+        refused: 0,
+        failed: 0,
+        forgotten: 0,
+      },
     });
     if (verbose) console.log(`startup to SERVING: ${running.startupMs} ms`, running.healthHistory);
   });
+
+  it('refuses every Recognizer call without the shared secret (UNAUTHENTICATED); health stays open', async () => {
+    for (const secret of ['', 'not-the-recognizer-secret', `${TEST_RECOGNIZER_SECRET}x`]) {
+      const stranger = createRecognizerClient(recognizer!.address, { deadlineMs: 10_000, secret });
+      try {
+        for (const call of [
+          () => stranger.identify({ path: 'seed/unknown_people/unknown.jpg' }),
+          () =>
+            stranger.enroll({ personId: 1, image: { path: 'seed/known_people/hannibal_2.jpg' } }),
+          () => stranger.refreshGallery(),
+          () => stranger.describe(),
+        ]) {
+          await expect(call()).rejects.toMatchObject({
+            grpcCode: grpc.status.UNAUTHENTICATED,
+            errorCode: 'UNAUTHORIZED',
+            retryable: false,
+          });
+        }
+        // Kubernetes probes carry no secret: the health service answers them.
+        await expect(stranger.checkHealth()).resolves.toBe(true);
+      } finally {
+        stranger.close();
+      }
+    }
+    // Nothing was enrolled by the refused Enroll.
+    expect((await client.describe()).galleryDescriptors).toBe(3);
+  }, 30_000);
 
   it('identifies the seed unknown.jpg as Hannibal, by path and by bytes', async () => {
     const byPath = await client.identify({ path: 'seed/unknown_people/unknown.jpg' });
@@ -205,7 +251,10 @@ describe('recognizer process with the seed folder (MariaDB)', () => {
     client.close();
 
     recognizer = await start();
-    client = createRecognizerClient(recognizer.address, { deadlineMs: 30_000 });
+    client = createRecognizerClient(recognizer.address, {
+      deadlineMs: 30_000,
+      secret: TEST_RECOGNIZER_SECRET,
+    });
     const description = await client.describe();
     expect(description).toMatchObject({
       inferences: 0,
@@ -237,7 +286,10 @@ describe('recognizer processes on faces/known (MariaDB)', () => {
       imagesRoot: FIXTURES,
       knownPeopleDir: FACES_KNOWN,
     });
-    firstClient = createRecognizerClient(first.address, { deadlineMs: 30_000 });
+    firstClient = createRecognizerClient(first.address, {
+      deadlineMs: 30_000,
+      secret: TEST_RECOGNIZER_SECRET,
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -294,7 +346,10 @@ describe('recognizer processes on faces/known (MariaDB)', () => {
       imagesRoot: FIXTURES,
       env: { INFERENCE_WORKERS: '1', GALLERY_REFRESH_MS: '200' },
     });
-    secondClient = createRecognizerClient(second.address, { deadlineMs: 30_000 });
+    secondClient = createRecognizerClient(second.address, {
+      deadlineMs: 30_000,
+      secret: TEST_RECOGNIZER_SECRET,
+    });
     // The gallery comes from the database: no photo was read, no inference ran.
     await expect(secondClient.describe()).resolves.toMatchObject({
       galleryDescriptors: 9,

@@ -1,3 +1,5 @@
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { processImage } from '../../functions/processor/process-image.js';
@@ -12,7 +14,11 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { serveForTest } from '../support/function-server.js';
 import { freePort } from '../support/ports.js';
-import { startRecognizer, type RunningRecognizer } from '../support/recognizer.js';
+import {
+  startRecognizer,
+  TEST_RECOGNIZER_SECRET,
+  type RunningRecognizer,
+} from '../support/recognizer.js';
 
 const ADMIN_TOKEN = 'rescore-admin-token-0123456789';
 
@@ -28,6 +34,13 @@ describe('re-scoring stored faces (MariaDB, real recognizer)', () => {
   let server: RunningFunctionServer;
   let receiver: ReturnType<typeof createReceiver>;
   let images: ImagesRepository;
+  let root: string;
+  const PHOTOS = [
+    'faces/known/Joe Biden/1.jpg',
+    'faces/known/Barack Obama/1.jpg',
+    'faces/probes/obama_and_biden.jpg',
+    'faces/probes/two_people.jpg',
+  ];
 
   const request = (route: string, body: unknown, token: string | null = ADMIN_TOKEN) =>
     fetch(`${server.url}${route}`, {
@@ -64,13 +77,23 @@ describe('re-scoring stored faces (MariaDB, real recognizer)', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     images = new ImagesRepository(database.db);
-    recognizer = await startRecognizer({ databaseUrl: database.url, imagesRoot: FIXTURES });
-    client = createRecognizerClient(recognizer.address, { deadlineMs: 60_000 });
+    // A writable images root (uploaded enrolment photos are kept in it) with the photos used.
+    root = await mkdtemp(path.join(tmpdir(), 'facetrail-rescore-'));
+    for (const photo of PHOTOS) {
+      await mkdir(path.dirname(path.join(root, photo)), { recursive: true });
+      await copyFile(path.join(FIXTURES, photo), path.join(root, photo));
+    }
+    recognizer = await startRecognizer({ databaseUrl: database.url, imagesRoot: root });
+    client = createRecognizerClient(recognizer.address, {
+      deadlineMs: 60_000,
+      secret: TEST_RECOGNIZER_SECRET,
+    });
     const config = loadReceiverConfig({
       DATABASE_URL: database.url,
       NSQD_TCP_ADDRESS: `127.0.0.1:${await freePort()}`,
-      IMAGES_ROOT: FIXTURES,
+      IMAGES_ROOT: root,
       ADMIN_TOKEN,
+      RECOGNIZER_SECRET: TEST_RECOGNIZER_SECRET,
       RECOGNIZER_ADDRESS: recognizer.address,
     });
     receiver = createReceiver(config, createLogger('receiver', 'silent'));
@@ -83,6 +106,7 @@ describe('re-scoring stored faces (MariaDB, real recognizer)', () => {
     await receiver?.close();
     await recognizer?.stop();
     await database?.drop();
+    if (root) await rm(root, { recursive: true, force: true });
   });
 
   it('stores descriptors and quality, and a new enrolment re-scores past photos without inference', async () => {

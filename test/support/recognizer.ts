@@ -6,6 +6,9 @@ import { startProcess, waitFor, type RunningProcess } from './processes.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** RECOGNIZER_SECRET of the recognizers tests start (and of the clients and functions calling them). */
+export const TEST_RECOGNIZER_SECRET = 'test-recognizer-secret-0123456789';
+
 export interface StartRecognizerOptions {
   /** mysql://… of a migrated database (createTestDatabase). */
   databaseUrl: string;
@@ -52,6 +55,7 @@ export async function startRecognizer(options: StartRecognizerOptions): Promise<
     KNOWN_PEOPLE_DIR: options.knownPeopleDir ?? '',
     RECOGNIZER_HOST: '127.0.0.1',
     RECOGNIZER_PORT: String(port),
+    RECOGNIZER_SECRET: TEST_RECOGNIZER_SECRET,
     LOG_LEVEL: 'info',
     ...options.env,
   };
@@ -74,7 +78,10 @@ export async function startRecognizer(options: StartRecognizerOptions): Promise<
   });
   exited.catch(() => undefined);
 
-  const client = createRecognizerClient(address, { deadlineMs: 2000 });
+  const client = createRecognizerClient(address, {
+    deadlineMs: 2000,
+    secret: TEST_RECOGNIZER_SECRET,
+  });
   const healthHistory: string[] = [];
   const note = (status: string) => {
     if (healthHistory.at(-1) !== status) healthHistory.push(status);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,8 @@ export interface Standalone {
   dataDir: string;
   env: NodeJS.ProcessEnv;
   process: RunningProcess;
+  /** `Authorization: Bearer <admin token>` (ADMIN_TOKEN, or the one kept in DATA_DIR). */
+  auth(): { authorization: string };
   /** Starts `facetrail start` again on the same ports and data (after stop() or kill()). */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -83,6 +86,9 @@ export async function startStandalone(
     dataDir,
     env,
     process: await launch(),
+    auth: () => ({
+      authorization: `Bearer ${env.ADMIN_TOKEN ?? readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim()}`,
+    }),
     async restart() {
       standalone.process = await launch();
     },
