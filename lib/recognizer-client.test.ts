@@ -100,13 +100,14 @@ describe('toRecognizerError', () => {
 });
 
 describe('the proto', () => {
-  it('is found from lib/ and declares the four RPCs', () => {
+  it('is found from lib/ and declares the five RPCs', () => {
     expect(findRecognizerProto()).toMatch(/proto\/recognizer\/v1\/recognizer\.proto$/);
     expect(Object.keys(recognizerServiceDefinition()).sort()).toEqual([
       'Describe',
       'Enroll',
       'Identify',
       'RefreshGallery',
+      'Rescore',
     ]);
   });
 });

@@ -58,6 +58,7 @@ describe('Enroller', () => {
         imageName: 'ada.jpg',
         contentHash: contentHash(bytes),
         descriptor: expect.any(Float32Array),
+        faceSize: 120,
         storedPath: null,
       },
     ]);
