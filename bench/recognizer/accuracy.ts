@@ -16,7 +16,7 @@ import {
   type Outcome,
 } from './lfw-eval.js';
 import { loadRecognizerConfig } from '../../recognizer/config.js';
-import { defaultSettings, LocalRecognizer, type InferenceSettings } from './local.js';
+import { BENCH_ENV, defaultSettings, LocalRecognizer, type InferenceSettings } from './local.js';
 import { isLarge, lfwPeople, loadPhoto, negatives, otherPhotos, type Photo } from './photos.js';
 import { fixed, mapConcurrent, pct, table } from './stats.js';
 import { STRONG_MODELS, strongAnalyzer } from './strong-descriptor.js';
@@ -240,10 +240,7 @@ const WORLD_PIPELINES: Array<{ name: string; what: string; settings: Partial<Inf
  * at the default settings.
  */
 export async function bothWorlds(ctx: BenchContext): Promise<SectionResult> {
-  const defaults = loadRecognizerConfig(
-    { DATABASE_URL: 'mysql://bench@127.0.0.1/bench', IMAGES_ROOT: '.' },
-    { cores: defaultSettings().inferenceWorkers },
-  );
+  const defaults = loadRecognizerConfig(BENCH_ENV, { cores: defaultSettings().inferenceWorkers });
   const limits = {
     minFaceSize: defaults.enrolMinFaceSize,
     minSharpness: defaults.enrolMinSharpness,

@@ -27,12 +27,19 @@ export type InferenceSettings = Pick<
   smallPhotoSsdInputSize?: number;
 };
 
-/** The recognizer's defaults, as `loadRecognizerConfig` gives them with no variables set. */
+/**
+ * The variables `loadRecognizerConfig` requires, with placeholders: the benchmark's in-process
+ * pipeline opens no database and serves no call, so neither is used.
+ */
+export const BENCH_ENV = {
+  DATABASE_URL: 'mysql://bench@127.0.0.1/bench',
+  IMAGES_ROOT: '.',
+  RECOGNIZER_SECRET: 'bench-in-process-only-0123456789',
+};
+
+/** The recognizer's defaults, as `loadRecognizerConfig` gives them with no other variables set. */
 export function defaultSettings(): InferenceSettings {
-  return loadRecognizerConfig(
-    { DATABASE_URL: 'mysql://bench@127.0.0.1/bench', IMAGES_ROOT: '.' },
-    { cores: os.availableParallelism() },
-  );
+  return loadRecognizerConfig(BENCH_ENV, { cores: os.availableParallelism() });
 }
 
 export class LocalRecognizer {
