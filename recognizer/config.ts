@@ -45,10 +45,9 @@ export const DEFAULT_ENROL_MAX_YAW = 45;
  * docs/performance.md); `always`; `never`. `true`/`false` mean `always`/`never`.
  */
 /**
- * The square SSD MobileNet looks at on photos that were not enlarged. face-api uses 512; the
- * network is convolutional and runs at any multiple of 32 (recognizer/fast-ssd.ts places the
- * anchors). 448 costs ~23% less and finds the same faces on the fixtures' large photos; small
- * enlarged photos (LFW) always get 512, where their faces need it (docs/performance.md).
+ * The square SSD MobileNet looks at. face-api uses 512; the network is convolutional and runs
+ * at any multiple of 32 (recognizer/fast-ssd.ts places the anchors). 448 costs ~23% less per
+ * photo; both worlds still meet their bar with it (docs/performance.md); 384 loses faces.
  */
 export const DEFAULT_SSD_INPUT_SIZE = 448;
 
@@ -90,7 +89,7 @@ export interface RecognizerConfig {
   minDetectionScore: number;
   /** TinyFaceDetector input size (multiple of 32). */
   tinyInputSize: number;
-  /** SSD MobileNet input square (multiple of 32) for photos not enlarged; face-api uses 512. */
+  /** SSD MobileNet input square (multiple of 32); face-api uses 512. */
   ssdInputSize: number;
   /** Photos whose longest side is below this get a black border before detection (0: never). */
   smallPhotoSide: number;

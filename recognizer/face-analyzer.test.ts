@@ -154,8 +154,8 @@ describe('FaceAnalyzer', () => {
     // MIRROR_AVERAGE=small: only the enlarged small photo's faces are mirror-averaged.
     await analyzer.analyze(await photo());
     expect(mirrored).toEqual([true, false]);
-    // The enlarged small photo is detected at 512 (its faces need it); others at SSD_INPUT_SIZE.
-    expect(ssdSizes).toEqual([512, 448]);
+    // Every photo, enlarged or not, is detected at SSD_INPUT_SIZE.
+    expect(ssdSizes).toEqual([448, 448]);
   });
 
   it('keeps at most `concurrency` images in flight and refuses callers past the queue limit', async () => {

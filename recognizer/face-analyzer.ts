@@ -8,7 +8,6 @@ import {
   type DetectOptions,
   type RawImage,
 } from './inference-protocol.js';
-import { SSD_INPUT_SIZE } from './fast-ssd.js';
 
 export interface AnalyzedFace {
   /** In pixels of the upright original image (integers, clipped to it). */
@@ -36,12 +35,9 @@ export interface FaceAnalyzerOptions extends DecodeOptions {
   queueLimit: number;
   /** Which photos' faces get mirror-averaged descriptors; default `never`. */
   mirrorAverage?: MirrorPolicy;
-  /**
-   * SSD input square for photos that were not enlarged (default 512). Enlarged small photos
-   * always get 512: their faces fill the frame and the detector needs every pixel of them.
-   */
+  /** SSD input square (default 512, face-api's). */
   ssdInputSize?: number;
-  /** SSD input square for enlarged small photos (default 512). */
+  /** SSD input square for enlarged small photos, when it should differ (the benchmark compares). */
   smallPhotoSsdInputSize?: number;
 }
 
@@ -98,7 +94,7 @@ export class FaceAnalyzer {
       const faces = await this.detector.detect(image, signal, {
         mirrorAverage: policy === 'always' || (policy === 'small' && image.enlarged),
         ssdInputSize: image.enlarged
-          ? (this.options.smallPhotoSsdInputSize ?? SSD_INPUT_SIZE)
+          ? (this.options.smallPhotoSsdInputSize ?? this.options.ssdInputSize)
           : this.options.ssdInputSize,
       });
       const to = { width: image.originalWidth, height: image.originalHeight };

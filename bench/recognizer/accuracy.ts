@@ -224,7 +224,7 @@ const WORLD_PIPELINES: Array<{ name: string; what: string; settings: Partial<Inf
     { name: 'defaults', what: "the recognizer's defaults", settings: {} },
     {
       name: 'SSD 512 everywhere',
-      what: "defaults, but large photos detected at face-api's 512 px instead of SSD_INPUT_SIZE",
+      what: "defaults, but detected at face-api's 512 px instead of SSD_INPUT_SIZE",
       settings: { ssdInputSize: 512 },
     },
     {
