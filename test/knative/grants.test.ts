@@ -13,6 +13,7 @@ import { createConnection } from 'mysql2/promise';
 import { Authenticator } from '../../lib/auth/authenticator.js';
 import { hashApiKey } from '../../lib/auth/api-key.js';
 import { connectDatabase, type Db } from '../../lib/db/connect.js';
+import { FacesRepository } from '../../lib/db/faces-repo.js';
 import { ImagesRepository } from '../../lib/db/images-repo.js';
 import { KeysRepository } from '../../lib/db/keys-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
@@ -87,6 +88,7 @@ function urlOf(component: DbComponent, password = script.passwords.get(dbUserOf(
 function reposOf(db: Db) {
   return {
     images: new ImagesRepository(db),
+    faces: new FacesRepository(db),
     people: new PeopleRepository(db),
     keys: new KeysRepository(db),
     privacy: new PrivacyRepository(db),
@@ -237,7 +239,13 @@ describe('zz_users.sh on MariaDB', () => {
     (component, file) => {
       const built = [...readRepoFile(file).matchAll(/new (\w+Repository)\(/g)].map((m) => m[1]);
       const tested: Record<string, string[]> = {
-        receiver: ['ImagesRepository', 'KeysRepository', 'PeopleRepository', 'PrivacyRepository'],
+        receiver: [
+          'FacesRepository',
+          'ImagesRepository',
+          'KeysRepository',
+          'PeopleRepository',
+          'PrivacyRepository',
+        ],
         processor: ['ImagesRepository'],
         frontend: ['ImagesRepository', 'KeysRepository', 'PeopleRepository', 'PrivacyRepository'],
         redeemer: ['ImagesRepository', 'PrivacyRepository'],
@@ -265,7 +273,7 @@ describe('each component does its work as its own user', () => {
   }
 
   it('receiver: submits and publishes, reads, creates people, manages keys, forgets and deletes', async () => {
-    const { images, people, keys, privacy } = as('receiver');
+    const { images, people, keys, privacy, faces } = as('receiver');
     // POST /images with an Idempotency-Key, then the publish is recorded.
     const idempotency = { key: `key-${suffix}`, requestHash: hash64('body') };
     const submitted = await images.createImages(['cam/1.jpg', 'cam/2.jpg'], idempotency);
@@ -287,6 +295,34 @@ describe('each component does its work as its own user', () => {
     expect(listed.images.map((image) => image.id)).toEqual([seen]);
     const everyone = await people.list();
     expect(everyone.find((p) => p.id === person.id)).toMatchObject({ photos: 1, sightings: 1 });
+
+    // POST /rescore: reads the stored faces' descriptors and writes new decisions.
+    const replayable = await root()
+      .faces.listReplayable({ afterId: 0, limit: 1000 })
+      .then((list) => list.length);
+    await database.db
+      .updateTable('faces')
+      .set({
+        descriptor: Buffer.alloc(512),
+        descriptor_version: 'v1',
+        match_version: 'rule 1',
+        quality_size: 200,
+        quality_sharpness: 0.9,
+        quality_yaw: 0,
+        quality_roll: 0,
+      })
+      .where('image_id', '=', seen)
+      .execute();
+    const stored = await faces.listReplayable({ afterId: 0, limit: 1000 });
+    expect(stored).toHaveLength(replayable + 1);
+    const face = stored.find((candidate) => candidate.imageId === seen)!;
+    await faces.setDecision(face.id, {
+      personId: person.id,
+      distance: 0.25,
+      unidentifiable: null,
+      matchVersion: 'rule 2',
+    });
+    expect((await images.get(seen))?.faces[0]).toMatchObject({ distance: 0.25 });
 
     // POST /people lifts a tombstone of the same name.
     const created = await people.create(`Grace ${suffix}`);
