@@ -9,4 +9,6 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 
 INSERT INTO schema_migrations (version, name, applied_at) VALUES
   (1, '001_initial_schema.sql', UTC_TIMESTAMP(3)),
-  (2, '002_idempotency_key_binary.sql', UTC_TIMESTAMP(3));
+  (2, '002_idempotency_key_binary.sql', UTC_TIMESTAMP(3)),
+  (3, '003_access_and_forgetting.sql', UTC_TIMESTAMP(3)),
+  (6, '006_results_page.sql', UTC_TIMESTAMP(3));

@@ -155,6 +155,8 @@ export class PeopleRepository {
     descriptor: ArrayLike<number>;
     /** The copy facetrail wrote of an uploaded photo, relative to IMAGES_ROOT. */
     storedPath?: string | null;
+    /** Where the face is on the photo (for the person's face crop). */
+    box?: { x: number; y: number; width: number; height: number } | null;
   }): Promise<{ id: number; alreadyEnrolled: boolean }> {
     const existing = await this.findPersonImageByHash(input.contentHash);
     if (existing) return { id: existing.id, alreadyEnrolled: true };
@@ -167,6 +169,10 @@ export class PeopleRepository {
           content_hash: input.contentHash,
           descriptor: encodeDescriptor(input.descriptor),
           stored_path: input.storedPath ?? null,
+          box_x: input.box ? Math.round(input.box.x) : null,
+          box_y: input.box ? Math.round(input.box.y) : null,
+          box_width: input.box ? Math.round(input.box.width) : null,
+          box_height: input.box ? Math.round(input.box.height) : null,
           created_at: new Date(),
         })
         .executeTakeFirstOrThrow();
