@@ -22,7 +22,7 @@ import {
   type ImageMetadata,
   type RawMetadata,
 } from '../../lib/submission-metadata.js';
-import { createPerson, enrolPhoto, type Enroller } from './enrolment.js';
+import { createPerson, enrolPhoto, type Enroller } from '../../lib/enrolment.js';
 import { checkKeyName, createKey } from './keys.js';
 import { checkUpload, saveUpload } from './uploads.js';
 import {

@@ -207,12 +207,20 @@ export class PeopleRepository {
     }));
   }
 
-  /** A cheap fingerprint of the gallery (count and newest id): replicas poll it to know when to reload. */
+  /**
+   * A cheap fingerprint of the gallery: replicas poll it to know when to reload. Count and
+   * newest id change with enrolments and removals; the sum of person ids changes when photos
+   * move from one person to another (a merge on the results page).
+   */
   async galleryVersion(): Promise<string> {
     const row = await this.db
       .selectFrom('person_images')
-      .select([sql<number>`COUNT(*)`.as('count'), sql<number>`COALESCE(MAX(id), 0)`.as('max_id')])
+      .select([
+        sql<number>`COUNT(*)`.as('count'),
+        sql<number>`COALESCE(MAX(id), 0)`.as('max_id'),
+        sql<number>`COALESCE(SUM(person_id), 0)`.as('owners'),
+      ])
       .executeTakeFirstOrThrow();
-    return `${Number(row.count)}:${Number(row.max_id)}`;
+    return `${Number(row.count)}:${Number(row.max_id)}:${Number(row.owners)}`;
   }
 }
