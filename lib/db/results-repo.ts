@@ -274,6 +274,15 @@ export class ResultsRepository {
     return rows.map((row) => ({ id: Number(row.id), name: row.name }));
   }
 
+  async personName(id: number): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('person')
+      .select('name')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row?.name;
+  }
+
   /** The people whose name is `name` (any case) or, failing that, contains it. */
   async findPeople(name: string, limit = 20): Promise<Array<{ id: number; name: string }>> {
     const exact = await this.db
