@@ -53,9 +53,10 @@ export async function uploadPhotos(api: Api, inputs: string[]): Promise<Submitte
   try {
     for (const file of files) {
       const bytes = await readFile(file);
-      const key = `facetrail-cli-${createHash('sha256').update(bytes).digest('hex')}`;
       // The receiver keeps the file name, the EXIF capture time and the door (a door-1/ folder).
       const query = new URLSearchParams({ ...(await photoMetadata(file, bytes)) });
+      // The same photo with the same metadata is the same submission: a re-run replays it.
+      const key = `facetrail-cli-${createHash('sha256').update(bytes).update(`\n${query}`).digest('hex')}`;
       const { status, data } = await api.request<SubmitAnswer>('POST', `/images?${query}`, {
         body: bytes,
         contentType: mediaTypeOf(file),
