@@ -34,11 +34,14 @@ function boxes(image: ImageRecord, size: { width: number; height: number }): Saf
         face.box.y > fontSize * 1.4
           ? face.box.y - fontSize * 0.35
           : face.box.y + face.box.height + fontSize;
+      // A label on the right half runs leftwards from the box's right edge, so it stays on the photo.
+      const rightHalf = face.box.x + face.box.width / 2 > size.width / 2;
+      const labelX = rightHalf ? face.box.x + face.box.width : face.box.x;
       return html`<g class="face ${face.person ? 'known' : 'unknown'}" data-face-id="${face.id}"
         data-box="${face.box.x},${face.box.y},${face.box.width},${face.box.height}">
         <rect x="${face.box.x}" y="${face.box.y}" width="${face.box.width}" height="${face.box.height}"
           stroke-width="${stroke}" ${face.person ? null : html`stroke-dasharray="${stroke * 3} ${stroke * 2}"`}></rect>
-        <text x="${face.box.x}" y="${Math.round(labelY)}" font-size="${fontSize}" stroke-width="${Math.max(1, Math.round(stroke / 1.5))}">${faceLabel(face, index)}</text>
+        <text x="${labelX}" y="${Math.round(labelY)}" text-anchor="${rightHalf ? 'end' : 'start'}" font-size="${fontSize}" stroke-width="${Math.max(1, Math.round(stroke / 1.5))}">${faceLabel(face, index)}</text>
       </g>`;
     })}
   </svg>`;
