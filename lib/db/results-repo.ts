@@ -246,8 +246,9 @@ export class ResultsRepository {
   }): Promise<{ people: Array<{ id: number; name: string }>; hasMore: boolean }> {
     let query = this.db.selectFrom('person').select(['id', 'name']);
     if (options.search) {
-      const pattern = `%${options.search.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-      query = query.where(sql<boolean>`name LIKE ${pattern} ESCAPE '\\'`);
+      // '!' escapes: a backslash means different things in MySQL and SQLite string literals.
+      const pattern = `%${options.search.replace(/[!%_]/g, (char) => `!${char}`)}%`;
+      query = query.where(sql<boolean>`name LIKE ${pattern} ESCAPE '!'`);
     }
     if (options.before !== undefined) {
       query = query.where('name', '<', options.before).orderBy('name', 'desc');

@@ -233,7 +233,9 @@ describe('submission metadata on the receiver (MariaDB)', () => {
     await expect(stored(a!.id)).resolves.toMatchObject({ door: 'cam-9', originalName: 'a.jpg' });
     await expect(stored(b!.id)).resolves.toMatchObject({ door: 'cam-9', originalName: 'b.jpg' });
     // The upload itself is stored under a UUID, as any upload.
-    expect((await images().get(a!.id!))!.path).toMatch(/^uploads\/\d{4}-\d{2}-\d{2}\/[0-9a-f-]+\.jpg$/);
+    expect((await images().get(a!.id!))!.path).toMatch(
+      /^uploads\/\d{4}-\d{2}-\d{2}\/[0-9a-f-]+\.jpg$/,
+    );
     const empty = form({ door: 'door-5' }, []);
     const none = await post('/images', empty.body, { 'content-type': empty.type });
     expect(none.status).toBe(400);
