@@ -15,7 +15,6 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { serveForTest } from '../support/function-server.js';
 import { horizontalOverflow, screenshot, seriousAxeViolations } from '../support/page-checks.js';
-import { waitFor } from '../support/processes.js';
 import {
   startRecognizer,
   TEST_RECOGNIZER_SECRET,
