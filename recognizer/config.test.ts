@@ -1,7 +1,11 @@
 import { ConfigError } from '../lib/config/env.js';
 import { DEFAULT_MATCH_THRESHOLD, loadRecognizerConfig } from './config.js';
 
-const base = { DATABASE_URL: 'mysql://root@127.0.0.1:3306/facetrail', IMAGES_ROOT: '/srv/images' };
+const base = {
+  DATABASE_URL: 'mysql://root@127.0.0.1:3306/facetrail',
+  IMAGES_ROOT: '/srv/images',
+  RECOGNIZER_SECRET: 'recognizer-secret-0123456789',
+};
 const load = (env: Record<string, string | undefined>) =>
   loadRecognizerConfig(env, { cores: 3, cwd: '/repo' });
 
@@ -30,8 +34,18 @@ describe('loadRecognizerConfig', () => {
       inferenceQueueLimit: 256,
       galleryRefreshMs: 5000,
       shutdownGraceMs: 10_000,
+      secret: 'recognizer-secret-0123456789',
       logLevel: 'info',
     });
+  });
+
+  it('refuses to start without the shared secret, or with a short one', () => {
+    expect(() => load({ ...base, RECOGNIZER_SECRET: undefined })).toThrow(
+      /RECOGNIZER_SECRET: set the shared secret/,
+    );
+    expect(() => load({ ...base, RECOGNIZER_SECRET: 'short' })).toThrow(
+      /RECOGNIZER_SECRET: use at least 16 characters/,
+    );
   });
 
   it('parses every variable and resolves relative folders against the working directory', () => {
@@ -127,7 +141,10 @@ describe('loadRecognizerConfig', () => {
   });
 
   it('defaults to SQLite and images in DATA_DIR (standalone mode)', () => {
-    const config = load({ DATA_DIR: '/var/lib/facetrail' });
+    const config = load({
+      DATA_DIR: '/var/lib/facetrail',
+      RECOGNIZER_SECRET: base.RECOGNIZER_SECRET,
+    });
     expect(config.databaseUrl).toBe('sqlite:///var/lib/facetrail/facetrail.db');
     expect(config.imagesRoot).toBe('/var/lib/facetrail/images');
   });

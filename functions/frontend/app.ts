@@ -156,7 +156,7 @@ export function createFrontendApp(deps: FrontendDeps): Router {
   const viewerOf = (req: Request): Viewer | undefined => {
     const principal = principalOf(req);
     return principal
-      ? { name: principal.name, role: principal.role, csrfToken: sessions.csrfToken(req) }
+      ? { name: principal.name, role: principal.role, csrfToken: sessions.formToken(req) }
       : undefined;
   };
   const actorOf = (req: Request): Actor => {

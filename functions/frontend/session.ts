@@ -111,6 +111,11 @@ export function createSessions(options: SessionOptions) {
     requireCsrfToken,
     /** The form token of this session (made on first use). */
     csrfToken: (req: Request) => csrf.generateToken(req),
+    /**
+     * The token a signed-in page puts in its forms; none for a request that brought its own
+     * Bearer key (its posts need none, and it should not be handed a cookie it did not ask for).
+     */
+    formToken: (req: Request) => (signedInBy.has(req) ? csrf.generateToken(req) : ''),
     /** Starts a session for this principal; a fresh form token goes with it. */
     signIn(req: Request, principal: Principal) {
       req.session = {

@@ -3,10 +3,23 @@
 // shapes), not from a list kept here, so code and manifests cannot drift apart unnoticed.
 import { CLUSTER_WIRING, DEPLOYABLES, variablesRead } from './support/deployables.js';
 import { resolveContainerEnv } from './support/env.js';
-import { Manifests, loadKustomization, onlyContainer } from './support/manifests.js';
+import { parseEnv } from '../../lib/config/env.js';
+import { databaseShape } from '../../lib/config/common.js';
+import {
+  Manifests,
+  UPGRADE_MANIFESTS,
+  loadKustomization,
+  onlyContainer,
+} from './support/manifests.js';
+import { readRepoFile } from './support/repo.js';
 import { operatorSecrets, runtimeOf } from './support/runtime.js';
 
 const manifests = Manifests.load(loadKustomization().resources ?? []);
+/** With the migration Job an upgrade creates beside them. */
+const withUpgrade = Manifests.load([
+  ...(loadKustomization().resources ?? []),
+  ...UPGRADE_MANIFESTS,
+]);
 
 /** Values that point at the machine the process runs on: standalone defaults, not the cluster. */
 function localValues(config: unknown, at = 'config'): string[] {
@@ -98,7 +111,7 @@ describe('Secret facetrail-secrets (secret.example.yaml)', () => {
 
   it('every key is used by some container', () => {
     const used = new Set(
-      manifests
+      withUpgrade
         .podTemplates()
         .flatMap((t) => t.spec.containers ?? [])
         .flatMap((c) => c.env ?? [])
@@ -120,5 +133,22 @@ describe('Secret facetrail-secrets (secret.example.yaml)', () => {
       fieldRef: () => '',
     });
     expect(() => receiver.load({ ...literal.env, PORT: '8080' })).toThrow(/ADMIN_TOKEN/);
+  });
+});
+
+describe('the migration Job (upgrade/migrate-job.yaml)', () => {
+  const runtime = runtimeOf(withUpgrade, { apiVersion: 'batch/v1', kind: 'Job', name: 'migrate' });
+
+  it('resolves: every Secret key it names exists', () => {
+    expect(runtime.manifest.problems).toEqual([]);
+  });
+
+  it('gives the migrator (scripts/migrate.ts) the database URL it reads, and nothing else', () => {
+    expect(runtime.manifest.names).toEqual(['DATABASE_URL']);
+    const read = variablesRead((env) => parseEnv(databaseShape, env), runtime.env);
+    expect(read.has('DATABASE_URL')).toBe(true);
+    expect(parseEnv(databaseShape, runtime.env).DATABASE_URL).toMatch(/^mysql:\/\//);
+    // That is how the migrator reads its configuration.
+    expect(readRepoFile('scripts/migrate.ts')).toContain('parseEnv(databaseShape, env)');
   });
 });

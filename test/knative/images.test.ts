@@ -6,7 +6,13 @@ import path from 'node:path';
 import { imageConfig, parseDockerfile, stageArgs } from './support/dockerfile.js';
 import { DEPLOYABLES } from './support/deployables.js';
 import { importGraph } from './support/imports.js';
-import { Manifests, loadKustomization, onlyContainer } from './support/manifests.js';
+import {
+  Manifests,
+  UPGRADE_MANIFESTS,
+  loadKustomization,
+  onlyContainer,
+  podTemplateOf,
+} from './support/manifests.js';
 import { ROOT, packageJson, readRepoFile } from './support/repo.js';
 
 const dockerfile = parseDockerfile(readRepoFile('Dockerfile'));
@@ -283,5 +289,36 @@ describe('images in the manifests', () => {
     const used = [...instructions.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)\}?/g)].map((m) => m[1]!);
     expect(used.length).toBeGreaterThan(0);
     for (const name of new Set(used)) expect(dockerfile.globalArgs.has(name)).toBe(true);
+  });
+});
+
+describe('the migration Job (upgrade/migrate-job.yaml)', () => {
+  const job = Manifests.load(UPGRADE_MANIFESTS).get('batch/v1', 'Job', 'migrate');
+  const template = podTemplateOf(job);
+  const container = onlyContainer(template);
+  const target = FACETRAIL_IMAGE.exec(container.image ?? '')?.[1] ?? '';
+
+  it('runs the migrator, compiled by npm run build, in a facetrail image that carries it and sql/', () => {
+    expect(kustomization.images?.map((i) => i.name)).toContain(container.image);
+    const config = imageConfig(dockerfile, target);
+    const { outDir, include } = buildConfig();
+    const entry = 'scripts/migrate.ts';
+    expect(container.command).toEqual(['node', `${outDir}/${entry.replace(/\.ts$/, '.js')}`]);
+    expect(existsSync(path.join(ROOT, entry))).toBe(true);
+    expect(include).toContain(entry.split('/')[0]);
+    // Run as a file, it migrates (the guard at its end), then exits.
+    expect(readRepoFile(entry)).toMatch(
+      /import\.meta\.url === `file:\/\/\$\{process\.argv\[1\]\}`/,
+    );
+    const copies = config.chain.flatMap((stage) => stage.instructions).map((i) => i.args);
+    expect(copies).toContain('sql sql');
+    expect(copies.some((args) => /--from=build\s+\/app\/dist\s+dist$/.test(args))).toBe(true);
+    expect(config.workdir).toBe('/app');
+  });
+
+  it("runs as the image's non-root user", () => {
+    const [uid, gid] = (imageConfig(dockerfile, target).user ?? '').split(':');
+    expect(String(template.spec.securityContext?.runAsUser)).toBe(uid);
+    expect(String(template.spec.securityContext?.runAsGroup)).toBe(gid);
   });
 });

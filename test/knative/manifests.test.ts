@@ -8,6 +8,7 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import {
   Manifests,
   SECRET_EXAMPLE,
+  UPGRADE_MANIFESTS,
   kindKey,
   loadFile,
   loadKustomization,
@@ -23,6 +24,8 @@ import { validateResource } from './support/schema.js';
 const kustomization = loadKustomization();
 const applied = kustomization.resources ?? [];
 const manifests = Manifests.load(applied);
+/** The applied manifests and the ones an upgrade creates by hand (the migration Job). */
+const everything = Manifests.load([...applied, ...UPGRADE_MANIFESTS]);
 const example = loadFile(SECRET_EXAMPLE);
 const namespace = kustomization.namespace ?? '';
 
@@ -44,6 +47,12 @@ describe('knative/kustomization.yaml', () => {
   it('never applies the Secret example', () => {
     expect(applied).not.toContain(SECRET_EXAMPLE);
     expect(manifests.all('v1', 'Secret')).toEqual([]);
+  });
+
+  it('leaves the migration Job to upgrades (a Job cannot be re-applied with a new image)', () => {
+    expect(applied.filter((file) => UPGRADE_MANIFESTS.includes(file))).toEqual([]);
+    expect(manifests.all('batch/v1', 'Job')).toEqual([]);
+    expect(everything.all('batch/v1', 'Job').map((job) => job.metadata.name)).toEqual(['migrate']);
   });
 
   it('uses only fields kustomize knows, and files inside knative/', () => {
@@ -71,7 +80,7 @@ describe('knative/kustomization.yaml', () => {
   it('puts everything in the namespace 00-namespace.yaml creates', () => {
     const [created] = manifests.all('v1', 'Namespace');
     expect(created?.metadata.name).toBe(namespace);
-    for (const resource of [...manifests.resources, ...example]) {
+    for (const resource of [...everything.resources, ...example]) {
       if (resource.kind === 'Namespace') continue;
       expect(`${resource.kind} ${resource.metadata.name} in ${resource.metadata.namespace}`).toBe(
         `${resource.kind} ${resource.metadata.name} in ${namespace}`,
@@ -101,11 +110,14 @@ describe('knative/kustomization.yaml', () => {
 });
 
 describe('knative/ manifests', () => {
-  it.each(manifestFiles())('%s parses: YAML without duplicate keys, Kubernetes objects', (file) => {
-    expect(loadFile(file).length).toBeGreaterThan(0);
-  });
+  it.each([...manifestFiles(), ...UPGRADE_MANIFESTS])(
+    '%s parses: YAML without duplicate keys, Kubernetes objects',
+    (file) => {
+      expect(loadFile(file).length).toBeGreaterThan(0);
+    },
+  );
 
-  it.each([...manifests.resources, ...example].map((r) => [`${r.kind} ${r.metadata.name}`, r]))(
+  it.each([...everything.resources, ...example].map((r) => [`${r.kind} ${r.metadata.name}`, r]))(
     '%s validates against its schema, with no unknown field',
     (_name, resource) => {
       expect(validateResource(resource as Resource)).toEqual([]);
@@ -114,7 +126,7 @@ describe('knative/ manifests', () => {
 
   it('names are DNS-1123 labels, unique per kind', () => {
     const seen = new Set<string>();
-    for (const resource of manifests.resources) {
+    for (const resource of everything.resources) {
       expect(resource.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
       const key = `${kindKey(resource)} ${resource.metadata.name}`;
       expect(seen.has(key)).toBe(false);
@@ -185,7 +197,7 @@ describe('knative/ manifests', () => {
       ...(kustomization.configMapGenerator ?? []).map((g) => g.name),
     ]);
     const secrets = new Set(example.map((r) => r.metadata.name));
-    for (const template of manifests.podTemplates()) {
+    for (const template of everything.podTemplates()) {
       const volumes = new Set((template.spec.volumes ?? []).map((v) => v.name));
       const claimTemplates = (
         (template.owner.body.spec as { volumeClaimTemplates?: { metadata: { name: string } }[] })
@@ -211,7 +223,7 @@ describe('knative/ manifests', () => {
   });
 
   it('every container runs as non-root within the restricted Pod Security profile', () => {
-    for (const template of manifests.podTemplates()) {
+    for (const template of everything.podTemplates()) {
       const pod = template.spec.securityContext ?? {};
       for (const container of containersOf(template)) {
         const own = container.securityContext ?? {};
@@ -240,7 +252,7 @@ describe('knative/ manifests', () => {
   it('no pod gets service links or a service account token', () => {
     // Service links would add RECOGNIZER_PORT=tcp://..., RECEIVER_PORT=tcp://... and the like,
     // which the components read as their own port settings.
-    for (const template of manifests.podTemplates()) {
+    for (const template of everything.podTemplates()) {
       expect(`${nameOf(template)}: ${template.spec.enableServiceLinks}`).toBe(
         `${nameOf(template)}: false`,
       );
@@ -251,7 +263,7 @@ describe('knative/ manifests', () => {
   });
 
   it('every container requests CPU and memory, and is limited to no less', () => {
-    for (const template of manifests.podTemplates()) {
+    for (const template of everything.podTemplates()) {
       for (const container of containersOf(template)) {
         const { requests = {}, limits = {} } = container.resources ?? {};
         for (const resource of ['cpu', 'memory']) {
@@ -264,7 +276,7 @@ describe('knative/ manifests', () => {
     }
   });
 
-  it('every container has a readiness and a liveness probe', () => {
+  it('every container that keeps running has a readiness and a liveness probe', () => {
     for (const template of manifests.podTemplates()) {
       for (const container of template.spec.containers ?? []) {
         expect(container.readinessProbe).toBeDefined();

@@ -1,10 +1,12 @@
 // MySQL's first-start init for the cluster (knative/sql/, turned into the ConfigMap
-// mysql-initdb by knative/kustomization.yaml): the sql/ migrations byte for byte, and a last
-// file that records them in schema_migrations the way lib/db/migrate.ts does, so that a later
-// `node dist/scripts/migrate.js` applies only newer migrations.
+// mysql-initdb by knative/kustomization.yaml): the sql/ migrations byte for byte, a file that
+// records them in schema_migrations the way lib/db/migrate.ts does, so that a later
+// `node dist/scripts/migrate.js` applies only newer migrations, and last the hand-written
+// zz_users.sh (one MySQL user per component with its grants; test/knative/grants.test.ts).
 //
 // kustomize reads no file outside the kustomization's folder, hence the copy. Refresh it with
-// `npm run knative:sql`; test/knative/mysql-init.test.ts fails while it is stale.
+// `npm run knative:sql` (it keeps zz_users.sh); test/knative/mysql-init.test.ts fails while it
+// is stale.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +16,8 @@ import { KNATIVE_DIR, ROOT } from './support/repo.js';
 export const INIT_DIR = path.join(KNATIVE_DIR, 'sql');
 /** Sorts after every NNN_*.sql file: the entrypoint runs the files in name order. */
 export const RECORD_FILE = 'zz_schema_migrations.sql';
+/** Written by hand, kept by `npm run knative:sql`; sorts last (its grants need the tables). */
+export const USERS_FILE = 'zz_users.sh';
 
 /** The CREATE TABLE of schema_migrations, as lib/db/migrate.ts runs it. */
 export function schemaMigrationsDdl(): string {
@@ -34,7 +38,7 @@ export function schemaMigrationsDdl(): string {
 
 const sqlString = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
-/** Every file knative/sql/ must hold, by name: the migrations, then the record of them. */
+/** The generated files of knative/sql/, by name: the migrations, then the record of them. */
 export async function expectedInitFiles(): Promise<Map<string, Buffer>> {
   const migrations = await readMigrations(MIGRATIONS_DIR);
   const files = new Map<string, Buffer>();
@@ -57,6 +61,11 @@ export async function expectedInitFiles(): Promise<Map<string, Buffer>> {
   return files;
 }
 
+/** Every file knative/sql/ must hold, in the order MySQL runs them. */
+export async function expectedInitNames(): Promise<string[]> {
+  return [...(await expectedInitFiles()).keys(), USERS_FILE];
+}
+
 /** The files knative/sql/ holds now. */
 export function actualInitFiles(): Map<string, Buffer> {
   return new Map(
@@ -66,13 +75,15 @@ export function actualInitFiles(): Map<string, Buffer> {
   );
 }
 
-/** Rewrites knative/sql/ from sql/; returns the file names. */
+/** Rewrites the generated files of knative/sql/ from sql/, keeping zz_users.sh; returns the names. */
 export async function writeInitFiles(): Promise<string[]> {
   const files = await expectedInitFiles();
-  rmSync(INIT_DIR, { recursive: true, force: true });
   mkdirSync(INIT_DIR, { recursive: true });
+  for (const name of readdirSync(INIT_DIR)) {
+    if (name !== USERS_FILE) rmSync(path.join(INIT_DIR, name), { recursive: true, force: true });
+  }
   for (const [name, content] of files) writeFileSync(path.join(INIT_DIR, name), content);
-  return [...files.keys()];
+  return [...files.keys(), USERS_FILE];
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

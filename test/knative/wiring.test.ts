@@ -13,7 +13,14 @@ import { loadRecognizerConfig } from '../../recognizer/config.js';
 import { DEPLOYABLES, RECOGNIZER_NODE_CORES } from './support/deployables.js';
 import { expandReferences } from './support/env.js';
 import {
+  DB_COMPONENTS,
+  dbUserOf,
+  passwordVariableOf,
+  passwordVariables,
+} from './support/db-users.js';
+import {
   Manifests,
+  UPGRADE_MANIFESTS,
   loadKustomization,
   onlyContainer,
   parseServiceAddress,
@@ -214,30 +221,65 @@ describe('every address names a Service that leads to the right port', () => {
     });
   }
 
-  it('DATABASE_URL -> Service mysql, with the user, database and password MySQL is created with', () => {
+  it('DATABASE_URL -> Service mysql, each component as its own user (zz_users.sh), with its password', () => {
     const mysql = throughService('mysql', 3306);
-    const mysqlEnv = Object.fromEntries(
-      (mysql.container.env ?? []).map((v) => [v.name, v.value ?? v.valueFrom]),
-    );
-    const password = runtimeOf(manifests, {
+    const mysqlEnv = runtimeOf(manifests, {
       apiVersion: 'apps/v1',
       kind: 'StatefulSet',
       name: 'mysql',
-    }).env.MYSQL_PASSWORD;
-    let users = 0;
+    }).env;
+    const variables = passwordVariables();
+    const users: string[] = [];
     for (const [name, { env }] of runtimes) {
       if (env.DATABASE_URL === undefined) continue;
-      users++;
       const url = new URL(env.DATABASE_URL);
       expect(`${name}: ${url.protocol}`).toBe(`${name}: mysql:`);
       const target = parseServiceAddress(`${url.hostname}:${url.port || 3306}`, namespace);
       expect(`${target?.service}.${target?.namespace}`).toBe(`mysql.${namespace}`);
       expect(throughService('mysql', target!.port).portName).toBe('mysql');
-      expect(url.username).toBe(mysqlEnv.MYSQL_USER);
-      expect(url.pathname).toBe(`/${String(mysqlEnv.MYSQL_DATABASE)}`);
-      expect(decodeURIComponent(url.password)).toBe(password);
+      expect(url.pathname).toBe(`/${mysqlEnv.MYSQL_DATABASE}`);
+      // Its own user, created by the init script, never the owner (which may change the schema).
+      expect(`${name}: ${url.username}`).toBe(`${name}: ${dbUserOf(name)}`);
+      expect(url.username).not.toBe(mysqlEnv.MYSQL_USER);
+      const variable = variables.get(url.username);
+      expect(`${name}: ${variable}`).toMatch(/_DB_PASSWORD$/);
+      // The script's password for that user is the one in the URL (the Secret keys agree).
+      expect(`${name}: ${mysqlEnv[variable!]}`).toBe(
+        `${name}: ${decodeURIComponent(url.password)}`,
+      );
+      users.push(url.username);
     }
-    expect(users).toBe(5);
+    expect(users.sort()).toEqual([...DB_COMPONENTS].map(dbUserOf).sort());
+    expect([...variables.keys()].sort()).toEqual(users);
+    expect(mysql.template.owner.metadata.name).toBe('mysql');
+  });
+
+  it("the MySQL container gives zz_users.sh each component's password from the Secret", () => {
+    const env =
+      onlyContainer(podTemplateOf(manifests.get('apps/v1', 'StatefulSet', 'mysql'))).env ?? [];
+    for (const component of DB_COMPONENTS) {
+      const variable = env.find((v) => v.name === passwordVariableOf(component));
+      expect(variable?.valueFrom?.secretKeyRef).toEqual({
+        name: 'facetrail-secrets',
+        key: `mysql-${component}-password`,
+      });
+    }
+    expect(env.filter((v) => /^FACETRAIL_/.test(v.name))).toHaveLength(DB_COMPONENTS.length);
+  });
+
+  it('the migration Job connects as the owner MySQL creates (the only user with DDL rights)', () => {
+    const withUpgrade = Manifests.load([...(kustomization.resources ?? []), ...UPGRADE_MANIFESTS]);
+    const job = runtimeOf(withUpgrade, { apiVersion: 'batch/v1', kind: 'Job', name: 'migrate' });
+    const mysqlEnv = runtimeOf(manifests, {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      name: 'mysql',
+    }).env;
+    const url = new URL(job.env.DATABASE_URL!);
+    expect(parseServiceAddress(`${url.hostname}:${url.port}`, namespace)?.service).toBe('mysql');
+    expect(url.username).toBe(mysqlEnv.MYSQL_USER);
+    expect(decodeURIComponent(url.password)).toBe(mysqlEnv.MYSQL_PASSWORD);
+    expect(url.pathname).toBe(`/${mysqlEnv.MYSQL_DATABASE}`);
   });
 });
 
@@ -480,14 +522,18 @@ describe('MySQL and the images volume', () => {
     expect(datadir.startsWith(`${dataMount?.mountPath}/`)).toBe(true);
   });
 
-  it('the images claim is ReadWriteMany and mounted at IMAGES_ROOT where it is read', () => {
+  it('the images claim is ReadWriteMany and mounted at IMAGES_ROOT where it is used', () => {
     const claim = manifests.get('v1', 'PersistentVolumeClaim', 'facetrail-images');
     expect((claim.body.spec as { accessModes: string[] }).accessModes).toContain('ReadWriteMany');
     const imagesRoots = {
       receiver: receiver.imagesRoot,
       frontend: frontend.imagesRoot,
+      redeemer: redeemer.imagesRoot,
       recognizer: recognizer.imagesRoot,
     };
+    // Who writes: the receiver (uploads, enrolment photos, an admin's deletes), the frontend
+    // (an admin's deletes) and the redeemer (the retention purge). The recognizer only reads.
+    const writers = ['receiver', 'frontend', 'redeemer'];
     for (const [name, imagesRoot] of Object.entries(imagesRoots)) {
       const { container, template } = runtime(name as keyof typeof imagesRoots);
       const volume = template.spec.volumes?.find(
@@ -495,9 +541,11 @@ describe('MySQL and the images volume', () => {
       );
       const mount = container.volumeMounts?.find((m) => m.name === volume?.name);
       expect(`${name}: ${mount?.mountPath}`).toBe(`${name}: ${imagesRoot}`);
-      // Only the receiver writes (uploads/); the others cannot.
       expect(`${name}: read-only ${mount?.readOnly ?? false}`).toBe(
-        `${name}: read-only ${name !== 'receiver'}`,
+        `${name}: read-only ${!writers.includes(name)}`,
+      );
+      expect(`${name}: claim read-only ${volume?.persistentVolumeClaim?.readOnly ?? false}`).toBe(
+        `${name}: claim read-only ${!writers.includes(name)}`,
       );
     }
   });

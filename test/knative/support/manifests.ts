@@ -9,6 +9,8 @@ import { KNATIVE_DIR } from './repo.js';
 
 export const KUSTOMIZATION = 'kustomization.yaml';
 export const SECRET_EXAMPLE = 'secret.example.yaml';
+/** Manifests outside the kustomization, created by hand for each upgrade (docs/deploy.md). */
+export const UPGRADE_MANIFESTS = ['upgrade/migrate-job.yaml'];
 
 type IObjectMeta = NonNullable<IPodTemplateSpec['metadata']>;
 
@@ -113,6 +115,7 @@ export interface PodTemplate {
 const POD_TEMPLATE_KINDS = new Set([
   'apps/v1/Deployment',
   'apps/v1/StatefulSet',
+  'batch/v1/Job',
   'serving.knative.dev/v1/Service',
   'sources.knative.dev/v1/ContainerSource',
 ]);
@@ -142,7 +145,7 @@ export class Manifests {
     return found;
   }
 
-  /** The pod templates of Deployments, StatefulSets, Knative Services and ContainerSources. */
+  /** The pod templates of Deployments, StatefulSets, Jobs, Knative Services and ContainerSources. */
   podTemplates(): PodTemplate[] {
     return this.resources.filter((r) => POD_TEMPLATE_KINDS.has(kindKey(r))).map(podTemplateOf);
   }

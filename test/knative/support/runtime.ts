@@ -59,8 +59,15 @@ export interface Runtime {
   env: Record<string, string>;
 }
 
-/** The runtime of the pod template of `resource` (a Deployable's, or any workload's). */
-export function runtimeOf(manifests: Manifests, resource: Deployable['resource']): Runtime {
+/**
+ * The runtime of the pod template of `resource` (a Deployable's, or any workload's), with the
+ * Secrets the example describes, or those given.
+ */
+export function runtimeOf(
+  manifests: Manifests,
+  resource: Deployable['resource'],
+  secrets: Map<string, Record<string, string>> = operatorSecrets(),
+): Runtime {
   const { apiVersion, kind, name } = resource;
   const owner = manifests.get(apiVersion, kind, name);
   const template = podTemplateOf(owner);
@@ -68,7 +75,7 @@ export function runtimeOf(manifests: Manifests, resource: Deployable['resource']
   const namespace = owner.metadata.namespace ?? 'default';
   const manifest = resolveContainerEnv(container, {
     configMaps: manifests.configMapData(),
-    secrets: operatorSecrets(),
+    secrets,
     fieldRef: (fieldPath) =>
       ({ 'metadata.name': `${name}-0`, 'metadata.namespace': namespace })[fieldPath] ??
       `<${fieldPath}>`,

@@ -13,6 +13,8 @@ import { ContainerSource } from '@kubernetes-models/knative/sources.knative.dev/
 import { PingSource } from '@kubernetes-models/knative/sources.knative.dev/v1/PingSource';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { Job } from 'kubernetes-models/batch/v1/Job';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
@@ -34,6 +36,8 @@ export const MODELS: Record<string, ModelClass> = {
   'apps/v1/Deployment': Deployment as unknown as ModelClass,
   'apps/v1/StatefulSet': StatefulSet as unknown as ModelClass,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget as unknown as ModelClass,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy as unknown as ModelClass,
+  'batch/v1/Job': Job as unknown as ModelClass,
   'serving.knative.dev/v1/Service': KnativeService as unknown as ModelClass,
   'sources.knative.dev/v1/ContainerSource': ContainerSource as unknown as ModelClass,
   'sources.knative.dev/v1/PingSource': PingSource as unknown as ModelClass,

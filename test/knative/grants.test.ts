@@ -1,0 +1,631 @@
+// Each component's MySQL user on a real server. knative/sql/zz_users.sh is run as MySQL's
+// entrypoint runs it, its statements create the users on the test MariaDB (names suffixed per
+// run: other test files share the server) for a fresh database migrated with sql/, and every
+// component then does what its code does, through the real repositories, as its own user; what
+// it must not do is refused. The users are dropped at the end.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { createConnection } from 'mysql2/promise';
+import { Authenticator } from '../../lib/auth/authenticator.js';
+import { hashApiKey } from '../../lib/auth/api-key.js';
+import { connectDatabase, type Db } from '../../lib/db/connect.js';
+import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { KeysRepository } from '../../lib/db/keys-repo.js';
+import { PeopleRepository } from '../../lib/db/people-repo.js';
+import { PrivacyRepository } from '../../lib/db/privacy-repo.js';
+import { createLogger } from '../../lib/logger.js';
+import { deleteImage, forgetPerson } from '../../lib/privacy/forgetting.js';
+import { purgeExpired } from '../../lib/privacy/retention.js';
+import { TEST_MYSQL_URL, createTestDatabase, type TestDatabase } from '../support/database.js';
+import {
+  DB_COMPONENTS,
+  dbUserOf,
+  parseUsersSql,
+  passwordsFor,
+  runUsersScript,
+  type DbComponent,
+  type ScriptUsers,
+} from './support/db-users.js';
+import { readRepoFile } from './support/repo.js';
+
+const suffix = randomBytes(4).toString('hex');
+const logger = createLogger('grants-test', 'silent');
+const HOUR = 3_600_000;
+/** How MySQL and MariaDB refuse a statement the user has no privilege for. */
+const DENIED = ['ER_TABLEACCESS_DENIED_ERROR', 'ER_COLUMNACCESS_DENIED_ERROR'];
+
+/** The user name this run creates for a user the script names: unique on the shared server. */
+const runUser = (user: string) => `${user}_${suffix}`;
+
+/** Where each component's code opens its database and builds its repositories. */
+const WIRING: Record<DbComponent, string> = {
+  receiver: 'functions/receiver/wiring.ts',
+  processor: 'functions/processor/wiring.ts',
+  frontend: 'functions/frontend/wiring.ts',
+  redeemer: 'functions/redeemer/wiring.ts',
+  recognizer: 'recognizer/server.ts',
+};
+
+let database: TestDatabase;
+let script: ScriptUsers;
+let passwords: Record<string, string>;
+const connections = new Map<DbComponent, Db>();
+
+async function asRoot<T>(
+  run: (conn: Awaited<ReturnType<typeof createConnection>>) => Promise<T>,
+): Promise<T> {
+  const conn = await createConnection(TEST_MYSQL_URL);
+  try {
+    return await run(conn);
+  } finally {
+    await conn.end();
+  }
+}
+
+/** The script's statements with this run's user names. */
+function forThisRun(statements: string[]): string[] {
+  return statements.map((statement) =>
+    statement.replace(/'(facetrail_[a-z]+)'@'%'/g, (_whole, user: string) => {
+      if (!script.passwords.has(user)) throw new Error(`a grant to ${user}, a user never created`);
+      return `'${runUser(user)}'@'%'`;
+    }),
+  );
+}
+
+function urlOf(component: DbComponent, password = script.passwords.get(dbUserOf(component))!) {
+  const url = new URL(TEST_MYSQL_URL);
+  url.username = runUser(dbUserOf(component));
+  url.password = password;
+  url.pathname = `/${database.name}`;
+  return url.toString();
+}
+
+function reposOf(db: Db) {
+  return {
+    images: new ImagesRepository(db),
+    people: new PeopleRepository(db),
+    keys: new KeysRepository(db),
+    privacy: new PrivacyRepository(db),
+  };
+}
+
+const as = (component: DbComponent) => reposOf(connections.get(component)!);
+const root = () => reposOf(database.db);
+
+/** The error code an operation fails with, or "allowed". */
+async function outcome(operation: () => Promise<unknown>): Promise<string> {
+  try {
+    await operation();
+    return 'allowed';
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  }
+}
+
+const hash64 = (text: string) => createHash('sha256').update(text).digest('hex');
+const descriptor = () => Float32Array.from({ length: 128 }, (_, i) => Math.sin(i));
+
+/** A known person with one enrolment photo facetrail stored. */
+async function seedPerson(name: string) {
+  const person = await root().people.create(`${name} ${suffix}`);
+  const storedPath = `enrolments/${person.id}/${name}.jpg`;
+  await root().people.addPersonImage({
+    personId: person.id,
+    imageName: `${name}.jpg`,
+    contentHash: hash64(`${name}-${suffix}`),
+    descriptor: descriptor(),
+    storedPath,
+  });
+  return { person, storedPath };
+}
+
+/** A PROCESSED image with one face, matched to `personId` when given, received `hoursAgo`. */
+async function seedProcessed(file: string, personId: number | null, hoursAgo = 0) {
+  const { images } = root();
+  const [id] = (await images.createImages([file])).ids;
+  const claim = await images.claim(id!, 60_000);
+  if (claim.kind !== 'claimed') throw new Error('seed: claim failed');
+  await images.complete(claim.claim, [
+    {
+      box: { x: 1, y: 2, width: 30, height: 30 },
+      score: 0.9,
+      personId,
+      distance: personId === null ? null : 0.3,
+    },
+  ]);
+  if (hoursAgo > 0) {
+    const at = new Date(Date.now() - hoursAgo * HOUR);
+    await database.db
+      .updateTable('images')
+      .set({ created_at: at, updated_at: at } as never)
+      .where('id', '=', id!)
+      .execute();
+  }
+  return id!;
+}
+
+async function imageExists(id: number) {
+  return (await root().images.get(id)) !== undefined;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase('facetrail_grants');
+  passwords = passwordsFor(suffix);
+  const run = runUsersScript({ MYSQL_DATABASE: database.name, ...passwords });
+  if (run.status !== 0) throw new Error(`zz_users.sh failed: ${run.stderr}`);
+  script = parseUsersSql(run.stdout);
+  await asRoot(async (conn) => {
+    for (const statement of forThisRun(script.statements)) await conn.query(statement);
+  });
+  for (const component of DB_COMPONENTS) {
+    connections.set(component, connectDatabase({ url: urlOf(component), poolSize: 2 }));
+  }
+});
+
+afterAll(async () => {
+  for (const db of connections.values()) await db.destroy();
+  await asRoot(async (conn) => {
+    for (const component of DB_COMPONENTS) {
+      await conn.query(`DROP USER IF EXISTS '${runUser(dbUserOf(component))}'@'%'`);
+    }
+  });
+  await database?.drop();
+});
+
+describe('zz_users.sh on MariaDB', () => {
+  it('creates one user per component that holds a database URL, granted on its database only', () => {
+    expect([...script.passwords.keys()].sort()).toEqual(DB_COMPONENTS.map(dbUserOf).sort());
+    expect([...script.grants.keys()].sort()).toEqual(DB_COMPONENTS.map(dbUserOf).sort());
+    expect([...script.databases]).toEqual([database.name]);
+    for (const component of DB_COMPONENTS) {
+      expect(script.passwords.get(dbUserOf(component))).toBe(
+        passwords[`FACETRAIL_${component.toUpperCase()}_DB_PASSWORD`],
+      );
+    }
+  });
+
+  it('grants only table rights: nothing global or database-wide, no DDL, no GRANT OPTION', async () => {
+    for (const component of DB_COMPONENTS) {
+      const user = runUser(dbUserOf(component));
+      const [rows] = await asRoot((conn) => conn.query(`SHOW GRANTS FOR '${user}'@'%'`));
+      const lines = (rows as Record<string, string>[]).map((row) => Object.values(row)[0]!);
+      for (const line of lines) {
+        const where = `${component}: ${line}`;
+        if (/ ON \*\.\* /.test(line)) {
+          expect(where).toMatch(/^[^:]+: GRANT USAGE ON \*\.\* /);
+          continue;
+        }
+        expect(where).toMatch(new RegExp(`ON \`${database.name}\`\\.\`[a-z_]+\` TO `));
+        expect(where).not.toMatch(/WITH GRANT OPTION|ALL PRIVILEGES/);
+        expect(where).not.toMatch(/\b(CREATE|DROP|ALTER|INDEX|REFERENCES|TRIGGER)\b/);
+      }
+      // Exactly the tables the script names: the grants arrived as written.
+      const tables = lines
+        .map((line) => /ON `[^`]+`\.`([a-z_]+)`/.exec(line)?.[1])
+        .filter((table) => table !== undefined);
+      expect(tables.sort()).toEqual([...script.grants.get(dbUserOf(component))!.keys()].sort());
+    }
+  });
+
+  it('every table of the schema has a component granted on it (a migration that adds a table adds its grants too)', async () => {
+    const [rows] = await asRoot((conn) =>
+      conn.query(
+        'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1',
+        [database.name],
+      ),
+    );
+    const tables = (rows as { name: string }[]).map((row) => row.name);
+    expect(tables).toContain('images');
+    const granted = new Set([...script.grants.values()].flatMap((tables) => [...tables.keys()]));
+    // schema_migrations is the migrator's (the owner's) alone.
+    const ungranted = tables.filter(
+      (table) => !granted.has(table) && table !== 'schema_migrations',
+    );
+    expect({ ungranted, fix: 'add its grants to knative/sql/zz_users.sh' }).toEqual({
+      ungranted: [],
+      fix: 'add its grants to knative/sql/zz_users.sh',
+    });
+    expect(granted.has('schema_migrations')).toBe(false);
+  });
+
+  it.each(Object.entries(WIRING))(
+    '%s: its code builds the repositories this test runs as its user (%s)',
+    (component, file) => {
+      const built = [...readRepoFile(file).matchAll(/new (\w+Repository)\(/g)].map((m) => m[1]);
+      const tested: Record<string, string[]> = {
+        receiver: ['ImagesRepository', 'KeysRepository', 'PeopleRepository', 'PrivacyRepository'],
+        processor: ['ImagesRepository'],
+        frontend: ['ImagesRepository', 'KeysRepository', 'PeopleRepository', 'PrivacyRepository'],
+        redeemer: ['ImagesRepository', 'PrivacyRepository'],
+        recognizer: ['PeopleRepository', 'PrivacyRepository'],
+      };
+      expect([...new Set(built)].sort()).toEqual(tested[component]);
+    },
+  );
+});
+
+describe('each component does its work as its own user', () => {
+  let imagesRoot: string;
+
+  beforeAll(async () => {
+    imagesRoot = await mkdtemp(path.join(tmpdir(), 'facetrail-grants-'));
+  });
+  afterAll(async () => {
+    await rm(imagesRoot, { recursive: true, force: true });
+  });
+
+  async function storedFile(relative: string) {
+    await mkdir(path.dirname(path.join(imagesRoot, relative)), { recursive: true });
+    await writeFile(path.join(imagesRoot, relative), 'photo');
+    return path.join(imagesRoot, relative);
+  }
+
+  it('receiver: submits and publishes, reads, creates people, manages keys, forgets and deletes', async () => {
+    const { images, people, keys, privacy } = as('receiver');
+    // POST /images with an Idempotency-Key, then the publish is recorded.
+    const idempotency = { key: `key-${suffix}`, requestHash: hash64('body') };
+    const submitted = await images.createImages(['cam/1.jpg', 'cam/2.jpg'], idempotency);
+    expect(await images.createImages(['cam/1.jpg', 'cam/2.jpg'], idempotency)).toEqual({
+      ids: submitted.ids,
+      replayed: true,
+    });
+    await images.markPublished(submitted.ids);
+    expect((await images.getMany(submitted.ids)).map((image) => image.status)).toEqual([
+      'PENDING',
+      'PENDING',
+    ]);
+
+    // GET /images, /images/:id, /people.
+    const { person, storedPath } = await seedPerson('Ada');
+    const seen = await seedProcessed('uploads/ada.jpg', person.id);
+    expect((await images.get(seen))?.people).toEqual([{ id: person.id, name: person.name }]);
+    const listed = await images.list({ limit: 10, personId: person.id });
+    expect(listed.images.map((image) => image.id)).toEqual([seen]);
+    const everyone = await people.list();
+    expect(everyone.find((p) => p.id === person.id)).toMatchObject({ photos: 1, sightings: 1 });
+
+    // POST /people lifts a tombstone of the same name.
+    const created = await people.create(`Grace ${suffix}`);
+    await privacy.clearTombstone(created.name);
+    expect(await people.get(created.id)).toEqual(created);
+
+    // Keys: the admin manages them; every request looks its key up and records its use.
+    const key = `ftk_${randomBytes(16).toString('hex')}`;
+    const record = await keys.create({
+      name: `cam-${suffix}`,
+      role: 'ingest',
+      keyHash: hashApiKey(key),
+    });
+    expect((await keys.list()).map((k) => k.name)).toContain(record.name);
+    const authenticator = new Authenticator({ keys, cacheMs: 0, logger });
+    expect(await authenticator.authenticate(key)).toMatchObject({ role: 'ingest' });
+    const at = new Date('2026-11-29T12:00:00.000Z');
+    await keys.touch(record.id, at);
+    expect((await keys.findById(record.id))?.lastUsedAt).toBe(at.toISOString());
+    expect(await keys.revoke(record.name)).toBe(true);
+
+    // DELETE /people/:id and DELETE /images/:id, files included.
+    const enrolment = await storedFile(storedPath);
+    const upload = await storedFile('uploads/ada.jpg');
+    const forgotten = await forgetPerson({ privacy, imagesRoot, logger }, person.id);
+    expect(forgotten).toEqual({ id: person.id, facesUnmatched: 1, filesRemoved: 1 });
+    expect(existsSync(enrolment)).toBe(false);
+    expect(await root().privacy.isForgotten(person.name)).toBe(true);
+    expect((await images.get(seen))?.faces[0]?.person).toBeNull();
+    expect(await deleteImage({ privacy, imagesRoot, logger }, seen)).toEqual({
+      id: seen,
+      fileRemoved: true,
+    });
+    expect(existsSync(upload)).toBe(false);
+    expect(await imageExists(seen)).toBe(false);
+  });
+
+  it('processor: claims images, completes them with their faces, fails or hands them back', async () => {
+    const { images } = as('processor');
+    const { person } = await seedPerson('Alan');
+    const { ids } = await root().images.createImages(['a.jpg', 'b.jpg', 'c.jpg']);
+    const [done, broken, retried] = ids as [number, number, number];
+
+    const first = await images.claim(done, 60_000);
+    expect(first.kind).toBe('claimed');
+    if (first.kind !== 'claimed') return;
+    const face = { box: { x: 1, y: 2, width: 30, height: 30 }, score: 0.9 };
+    expect(
+      await images.complete(first.claim, [
+        { ...face, personId: person.id, distance: 0.3 },
+        { ...face, personId: null, distance: null },
+      ]),
+    ).toBe(true);
+    // A duplicate delivery meets the final status.
+    expect(await images.claim(done, 60_000)).toEqual({ kind: 'final', status: 'PROCESSED' });
+    const record = await root().images.get(done);
+    expect(record?.faces.map((f) => f.person?.id ?? null)).toEqual([person.id, null]);
+
+    const second = await images.claim(broken, 60_000);
+    if (second.kind !== 'claimed') throw new Error('not claimed');
+    expect(await images.fail(second.claim, 'CORRUPT_IMAGE', 'broken')).toBe(true);
+    const third = await images.claim(retried, 60_000);
+    if (third.kind !== 'claimed') throw new Error('not claimed');
+    expect(
+      await images.release(third.claim, 'RECOGNIZER_UNAVAILABLE', 'down', { uncount: true }),
+    ).toBe(true);
+    expect((await root().images.getMany([broken, retried])).map((i) => i.status)).toEqual([
+      'FAILED',
+      'PENDING',
+    ]);
+  });
+
+  it('frontend: reads results, people and keys, records key use, forgets and deletes for an admin', async () => {
+    const { images, people, keys, privacy } = as('frontend');
+    const { person, storedPath } = await seedPerson('Edsger');
+    const seen = await seedProcessed('uploads/edsger.jpg', person.id);
+    const key = `ftk_${randomBytes(16).toString('hex')}`;
+    const record = await root().keys.create({
+      name: `screen-${suffix}`,
+      role: 'viewer',
+      keyHash: hashApiKey(key),
+    });
+
+    // Sign-in and sessions look keys up by hash and by id, and record their use.
+    const authenticator = new Authenticator({ keys, cacheMs: 0, logger });
+    expect(await authenticator.authenticate(key)).toMatchObject({ role: 'viewer' });
+    expect((await keys.findById(record.id))?.name).toBe(record.name);
+    const at = new Date('2026-11-29T13:00:00.000Z');
+    await keys.touch(record.id, at);
+    expect((await root().keys.findById(record.id))?.lastUsedAt).toBe(at.toISOString());
+
+    // The pages and JSON routes.
+    expect((await images.list({ limit: 50 })).images.map((i) => i.id)).toContain(seen);
+    expect((await images.list({ limit: 50, personId: person.id })).images).toHaveLength(1);
+    expect((await images.get(seen))?.faces).toHaveLength(1);
+    expect(await people.get(person.id)).toEqual(person);
+    expect((await people.list()).map((p) => p.id)).toContain(person.id);
+
+    // An admin's delete and forget.
+    const upload = await storedFile('uploads/edsger.jpg');
+    const enrolment = await storedFile(storedPath);
+    expect(await deleteImage({ privacy, imagesRoot, logger }, seen)).toEqual({
+      id: seen,
+      fileRemoved: true,
+    });
+    expect(existsSync(upload)).toBe(false);
+    expect(await forgetPerson({ privacy, imagesRoot, logger }, person.id)).toEqual({
+      id: person.id,
+      facesUnmatched: 0,
+      filesRemoved: 1,
+    });
+    expect(existsSync(enrolment)).toBe(false);
+    expect(await root().people.get(person.id)).toBeUndefined();
+  });
+
+  it('redeemer: finds stranded images and re-publishes them, purges expired results', async () => {
+    const { images, privacy } = as('redeemer');
+    const { ids } = await root().images.createImages(['stuck.jpg']);
+    const stuck = ids[0]!;
+    const hourAgo = new Date(Date.now() - HOUR);
+    await database.db
+      .updateTable('images')
+      .set({ updated_at: hourAgo } as never)
+      .where('id', '=', stuck)
+      .execute();
+    const stranded = await images.findStranded({
+      unpublishedMs: 30_000,
+      republishAfterMs: 15 * 60_000,
+      limit: 500,
+    });
+    expect(stranded.map((image) => image.id)).toContain(stuck);
+    expect((await images.listPending(0, 500)).map((image) => image.id)).toContain(stuck);
+    await images.markPublished([stuck]);
+
+    // Retention, as the redeemer's schedule runs it: old results and their uploads go.
+    const old = await seedProcessed('uploads/old.jpg', null, 200);
+    const fresh = await seedProcessed('uploads/fresh.jpg', null, 1);
+    const oldFile = await storedFile('uploads/old.jpg');
+    const freshFile = await storedFile('uploads/fresh.jpg');
+    const purged = await purgeExpired({
+      privacy,
+      imagesRoot,
+      logger,
+      policy: { retentionHours: 72, retentionUnknownHours: 24, deleteCameraFiles: false },
+    });
+    expect(purged.images).toBeGreaterThanOrEqual(1);
+    expect(await imageExists(old)).toBe(false);
+    expect(existsSync(oldFile)).toBe(false);
+    expect(await imageExists(fresh)).toBe(true);
+    expect(existsSync(freshFile)).toBe(true);
+    expect(await privacy.pathInUse('uploads/fresh.jpg', [])).toBe(true);
+  });
+
+  it('recognizer: loads its gallery, enrols photos and folder people, skipping forgotten ones', async () => {
+    const { people, privacy } = as('recognizer');
+    // KNOWN_PEOPLE_DIR at start: find or create each folder's person, unless forgotten.
+    const folder = await people.findOrCreate(`Barbara ${suffix}`);
+    expect(await people.findOrCreate(folder.name)).toEqual(folder);
+    expect(await privacy.isForgotten(folder.name)).toBe(false);
+    const { person } = await seedPerson('Forgotten');
+    await root().privacy.forgetPerson(person.id);
+    expect(await privacy.isForgotten(person.name)).toBe(true);
+
+    // Enroll: the person exists, the photo is new, its descriptor is stored.
+    expect(await people.get(folder.id)).toEqual(folder);
+    const contentHash = hash64(`barbara-${suffix}`);
+    expect(await people.findPersonImageByHash(contentHash)).toBeUndefined();
+    const stored = await people.addPersonImage({
+      personId: folder.id,
+      imageName: 'barbara.jpg',
+      contentHash,
+      descriptor: descriptor(),
+      storedPath: null,
+    });
+    expect(stored.alreadyEnrolled).toBe(false);
+    expect(
+      await people.addPersonImage({
+        personId: folder.id,
+        imageName: 'again.jpg',
+        contentHash,
+        descriptor: descriptor(),
+      }),
+    ).toEqual({ id: stored.id, alreadyEnrolled: true });
+
+    // The gallery and its version.
+    const gallery = await people.allDescriptors();
+    expect(gallery.find((entry) => entry.personImageId === stored.id)?.personName).toBe(
+      folder.name,
+    );
+    expect(await people.galleryVersion()).toMatch(/^\d+:\d+$/);
+  });
+});
+
+describe('what a component must not do is refused', () => {
+  let fixture: { personId: number; imageId: number; keyId: number };
+
+  beforeAll(async () => {
+    const { person } = await seedPerson('Untouchable');
+    const imageId = await seedProcessed('cam/untouchable.jpg', person.id);
+    const key = await root().keys.create({
+      name: `untouchable-${suffix}`,
+      role: 'viewer',
+      keyHash: hash64(`untouchable-${suffix}`),
+    });
+    fixture = { personId: person.id, imageId, keyId: key.id };
+  });
+
+  type Repos = ReturnType<typeof reposOf>;
+  const anImage = ['x.jpg'];
+  const newKey = () => ({
+    name: `x-${randomBytes(4).toString('hex')}`,
+    role: 'admin' as const,
+    keyHash: hash64(randomBytes(8).toString('hex')),
+  });
+  const aPhoto = () => ({
+    personId: fixture.personId,
+    imageName: 'x.jpg',
+    contentHash: hash64(randomBytes(8).toString('hex')),
+    descriptor: descriptor(),
+  });
+  const makeAdmin = (db: Db) =>
+    db.updateTable('api_keys').set({ role: 'admin' }).where('id', '=', fixture.keyId).execute();
+  const writeFace = (db: Db) =>
+    db
+      .insertInto('faces')
+      .values({
+        image_id: fixture.imageId,
+        face_index: 9,
+        box_x: 0,
+        box_y: 0,
+        box_width: 1,
+        box_height: 1,
+        score: 1,
+        person_id: null,
+        distance: null,
+      })
+      .execute();
+
+  const cases: Array<[DbComponent, string, (r: Repos, db: Db) => Promise<unknown>]> = [
+    [
+      'receiver',
+      'store a descriptor (the recognizer enrols)',
+      (r) => r.people.addPersonImage(aPhoto()),
+    ],
+    ['receiver', 'write faces (the processor does)', (_r, db) => writeFace(db)],
+    ['receiver', "change a key's role", (_r, db) => makeAdmin(db)],
+    ['processor', 'read API keys', (r) => r.keys.findByHash(hash64('any'))],
+    ['processor', "record a key's use", (r) => r.keys.touch(fixture.keyId, new Date())],
+    ['processor', 'read people', (r) => r.people.list()],
+    ['processor', 'submit an image', (r) => r.images.createImages(anImage)],
+    ['processor', 'delete an image', (r) => r.privacy.deleteImage(fixture.imageId)],
+    ['frontend', 'submit an image (INSERT images)', (r) => r.images.createImages(anImage)],
+    ['frontend', 'claim an image (UPDATE images)', (r) => r.images.claim(fixture.imageId, 1000)],
+    ['frontend', 'create a person', (r) => r.people.create(`x ${suffix}`)],
+    ['frontend', 'store a descriptor', (r) => r.people.addPersonImage(aPhoto())],
+    ['frontend', 'create an API key', (r) => r.keys.create(newKey())],
+    ['frontend', 'revoke an API key', (r) => r.keys.revoke(`untouchable-${suffix}`)],
+    ['frontend', "change a key's role (only last_used_at)", (_r, db) => makeAdmin(db)],
+    ['frontend', 'write faces', (_r, db) => writeFace(db)],
+    ['redeemer', 'read API keys', (r) => r.keys.list()],
+    ['redeemer', 'read people', (r) => r.people.list()],
+    ['redeemer', 'submit an image', (r) => r.images.createImages(anImage)],
+    ['redeemer', 'forget a person', (r) => r.privacy.forgetPerson(fixture.personId)],
+    ['recognizer', 'delete an image', (r) => r.privacy.deleteImage(fixture.imageId)],
+    ['recognizer', 'read results', (r) => r.images.list({ limit: 10 })],
+    ['recognizer', 'forget a person', (r) => r.privacy.forgetPerson(fixture.personId)],
+    ['recognizer', 'lift a tombstone', (r) => r.privacy.clearTombstone('x')],
+    ['recognizer', 'read API keys', (r) => r.keys.list()],
+    ['recognizer', 'write faces', (_r, db) => writeFace(db)],
+  ];
+
+  it.each(cases.map(([component, what, run]) => [component, what, run] as const))(
+    '%s may not %s',
+    async (component, what, run) => {
+      const code = await outcome(() => run(as(component), connections.get(component)!));
+      expect({ what, refused: DENIED.includes(code) ? true : code }).toEqual({
+        what,
+        refused: true,
+      });
+    },
+  );
+
+  it.each([...DB_COMPONENTS])(
+    '%s may not change the schema or read the migrations record',
+    async (component) => {
+      const db = connections.get(component)!;
+      const attempts = [
+        () => db.schema.createTable(`x_${suffix}`).addColumn('id', 'integer').execute(),
+        () => db.schema.dropTable('images').execute(),
+        () => db.schema.alterTable('images').addColumn('x', 'integer').execute(),
+        () => sql`SELECT * FROM schema_migrations`.execute(db),
+      ];
+      for (const [index, attempt] of attempts.entries()) {
+        const code = await outcome(attempt);
+        expect({ index, refused: DENIED.includes(code) ? true : code }).toEqual({
+          index,
+          refused: true,
+        });
+      }
+    },
+  );
+
+  it('the refused attempts changed nothing', async () => {
+    const record = await root().images.get(fixture.imageId);
+    expect(record?.status).toBe('PROCESSED');
+    expect(record?.faces.map((face) => face.person?.id)).toEqual([fixture.personId]);
+    expect(await root().people.get(fixture.personId)).toBeDefined();
+    expect((await root().keys.findById(fixture.keyId))?.role).toBe('viewer');
+    const [rows] = await asRoot((conn) =>
+      conn.query(`SELECT COUNT(*) AS n FROM \`${database.name}\`.images WHERE path = 'x.jpg'`),
+    );
+    expect(Number((rows as { n: number }[])[0]!.n)).toBe(0);
+  });
+});
+
+describe('run again by hand', () => {
+  it('the same statements run twice, and a new password in the Secret replaces the old one', async () => {
+    const changed = {
+      ...passwords,
+      FACETRAIL_REDEEMER_DB_PASSWORD: `rotated-${suffix}-fedcba9876543210`,
+    };
+    const run = runUsersScript({ MYSQL_DATABASE: database.name, ...changed });
+    expect(run.status).toBe(0);
+    const again = parseUsersSql(run.stdout);
+    await asRoot(async (conn) => {
+      for (const statement of forThisRun(again.statements)) await conn.query(statement);
+    });
+    const connect = async (password: string) =>
+      outcome(async () => {
+        const url = new URL(urlOf('redeemer', password));
+        const conn = await createConnection(url.toString());
+        await conn.end();
+      });
+    expect(await connect(changed.FACETRAIL_REDEEMER_DB_PASSWORD)).toBe('allowed');
+    expect(await connect(passwords.FACETRAIL_REDEEMER_DB_PASSWORD!)).toBe('ER_ACCESS_DENIED_ERROR');
+    // Grants are unchanged by the second run.
+    const [rows] = await asRoot((conn) =>
+      conn.query(`SHOW GRANTS FOR '${runUser(dbUserOf('redeemer'))}'@'%'`),
+    );
+    expect((rows as unknown[]).length).toBe(1 + script.grants.get(dbUserOf('redeemer'))!.size);
+  });
+});
