@@ -53,14 +53,15 @@ describe('LiveFeed', () => {
   });
 
   it('polls only while someone listens', async () => {
-    const { calls, results } = fakeResults();
-    const feed = new LiveFeed(results, 10, logger);
-    const stop = feed.subscribe(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    stop();
-    const after = calls.marks;
-    expect(after).toBeGreaterThan(1);
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(calls.marks).toBe(after);
+    const { results } = fakeResults();
+    const feed = new LiveFeed(results, 60_000, logger);
+    expect(feed.active).toBe(false);
+    const first = feed.subscribe(() => undefined);
+    const second = feed.subscribe(() => undefined);
+    expect(feed.active).toBe(true);
+    first();
+    expect(feed.active).toBe(true);
+    second();
+    expect(feed.active).toBe(false);
   });
 });

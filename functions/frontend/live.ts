@@ -49,6 +49,11 @@ export class LiveFeed {
     return this.listeners.size;
   }
 
+  /** True while the feed polls (someone listens). */
+  get active(): boolean {
+    return this.timer !== undefined;
+  }
+
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
