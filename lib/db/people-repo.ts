@@ -114,12 +114,18 @@ export class PeopleRepository {
             .select(sql<number>`COUNT(DISTINCT faces.image_id)`.as('n'))
             .whereRef('faces.person_id', '=', 'person.id')
             .as('sightings'),
+        // The newest photo they are on is the one with the largest id (ids grow with receipt):
+        // one probe of the faces index and one primary-key lookup, not a join of every sighting.
         (eb) =>
           eb
-            .selectFrom('faces')
-            .innerJoin('images', 'images.id', 'faces.image_id')
-            .select((inner) => inner.fn.max('images.created_at').as('last'))
-            .whereRef('faces.person_id', '=', 'person.id')
+            .selectFrom('images')
+            .select('images.created_at')
+            .where('images.id', '=', (inner) =>
+              inner
+                .selectFrom('faces')
+                .select((faces) => faces.fn.max('faces.image_id').as('last_image'))
+                .whereRef('faces.person_id', '=', 'person.id'),
+            )
             .as('last_seen_at'),
       ])
       .orderBy('person.name')
