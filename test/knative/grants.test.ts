@@ -454,7 +454,7 @@ describe('each component does its work as its own user', () => {
     expect(merged).toMatchObject({ photos: 0, faces: 0 });
     const [photo] = await results.enrolmentPhotos(person.id);
     expect(await admin.removePhoto(person.id, photo!.id)).toMatchObject({
-      imageName: 'Barbara.jpg',
+      imageName: 'Margaret.jpg',
     });
     await audit.record({
       actor,
