@@ -70,8 +70,14 @@ export class LiveFeed {
       const next = { maxId: current.maxId, maxUpdatedAt: current.maxUpdatedAt?.getTime() ?? 0 };
       const previous = this.mark;
       this.mark = next;
-      // The first round only learns where things stand: pages render what was there before.
-      if (!previous) return;
+      // The first round only learns where things stand (pages render what was there before),
+      // including the changes its next round's overlap will read again.
+      if (!previous) {
+        const since = new Date(next.maxUpdatedAt - OVERLAP_MS);
+        for (const change of await this.results.changedSince(since, MAX_CHANGES_PER_POLL))
+          this.sent.set(`${change.id}@${change.updatedAt}`, Date.parse(change.updatedAt));
+        return;
+      }
       if (previous.maxId === next.maxId && previous.maxUpdatedAt === next.maxUpdatedAt) return;
       const since = new Date(previous.maxUpdatedAt - OVERLAP_MS);
       const changes = (await this.results.changedSince(since, MAX_CHANGES_PER_POLL)).filter(
