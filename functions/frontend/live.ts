@@ -23,7 +23,7 @@ export class LiveFeed {
   private timer: NodeJS.Timeout | undefined;
   private mark: { maxId: number; maxUpdatedAt: number } | undefined;
   private readonly sent = new Map<string, number>();
-  private polling = false;
+  private inflight: Promise<void> | undefined;
 
   constructor(
     private readonly results: ResultsRepository,
@@ -61,10 +61,15 @@ export class LiveFeed {
     this.sent.clear();
   }
 
-  /** One round: compare the mark, read what changed since the last one, hand it out. */
-  async poll(): Promise<void> {
-    if (this.polling) return;
-    this.polling = true;
+  /** One round (or the one already running): compare the mark, read what changed, hand it out. */
+  poll(): Promise<void> {
+    this.inflight ??= this.round().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private async round(): Promise<void> {
     try {
       const current = await this.results.highWaterMark();
       const next = { maxId: current.maxId, maxUpdatedAt: current.maxUpdatedAt?.getTime() ?? 0 };
@@ -93,8 +98,6 @@ export class LiveFeed {
       for (const listener of this.listeners) listener(changes);
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'live feed poll failed');
-    } finally {
-      this.polling = false;
     }
   }
 }
