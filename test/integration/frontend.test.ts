@@ -12,6 +12,7 @@ import { ImagesRepository } from '../../lib/db/images-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
 import type { RunningFunctionServer } from '../../lib/http/function-server.js';
 import { launchChromium } from '../support/browser.js';
+import { imageLoaded } from '../support/page-checks.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { serveForTest } from '../support/function-server.js';
@@ -117,11 +118,7 @@ describe('frontend in headless Chromium', () => {
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     // Thumbnails load lazily: wait until this one has arrived and decoded.
     const thumbnail = `li[data-image-id="${ids.hannibal}"] img.thumb`;
-    await page.waitForFunction(
-      `(() => { const img = document.querySelector(${JSON.stringify(thumbnail)}); return Boolean(img && img.complete && img.naturalWidth > 0); })()`,
-      undefined,
-      { timeout: 15_000 },
-    );
+    await imageLoaded(page.locator(thumbnail));
     await page.close();
   }, 30_000);
 

@@ -14,7 +14,12 @@ import { launchChromium } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { serveForTest } from '../support/function-server.js';
-import { horizontalOverflow, screenshot, seriousAxeViolations } from '../support/page-checks.js';
+import {
+  horizontalOverflow,
+  imageLoaded,
+  screenshot,
+  seriousAxeViolations,
+} from '../support/page-checks.js';
 import {
   startRecognizer,
   TEST_RECOGNIZER_SECRET,
@@ -312,10 +317,7 @@ describe('results page in headless Chromium', () => {
     await signIn(page, keys.viewer);
     const stored = (await images().get(at(2)))!;
     await page.goto(`${server.url}/images/${at(2)}`);
-    await page.waitForFunction(() => {
-      const img = document.querySelector('#photo');
-      return Boolean(img?.complete && img.naturalWidth! > 0);
-    });
+    await imageLoaded(page.locator('#photo'));
     const measured = await page.evaluate(() => {
       const img = document.querySelector('#photo')!;
       const frame = img.getBoundingClientRect();
@@ -389,10 +391,7 @@ describe('results page in headless Chromium', () => {
     await page.goto(`${server.url}/people`);
     const obama = page.locator(`li[data-person-id="${people.obama}"]`);
     await expect(obama.innerText()).resolves.toMatch(/Seen on 4 photos/);
-    await page.waitForFunction((id) => {
-      const img = document.querySelector(`li[data-person-id="${id}"] img.face`);
-      return Boolean(img?.complete && img.naturalWidth! > 0);
-    }, people.obama);
+    await imageLoaded(page.locator(`li[data-person-id="${people.obama}"] img.face`));
     await screenshot(page, 'people');
     await Promise.all([
       page.waitForURL(new RegExp(`/people/${people.obama}$`)),
@@ -432,10 +431,7 @@ describe('results page in headless Chromium', () => {
     ]);
     const photo = page.locator('ul.photos li[data-photo-id] img');
     await expect(photo.count()).resolves.toBe(1);
-    await page.waitForFunction(() => {
-      const img = document.querySelector('ul.photos img');
-      return Boolean(img?.complete && img.naturalWidth! > 0);
-    });
+    await imageLoaded(page.locator('ul.photos img'));
     await screenshot(page, 'person-admin');
     // Rename.
     await page.fill('#rename', 'Kit Harington (actor)');

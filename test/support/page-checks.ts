@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { REPO_ROOT } from './standalone.js';
 
 /**
@@ -77,5 +77,38 @@ export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> 
 export async function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate(
     () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+}
+
+/** What imageLoaded() needs of an <img> (the tests compile without lib.dom). */
+interface ImageElement {
+  complete: boolean;
+  naturalWidth: number;
+  addEventListener(type: 'load' | 'error', listener: () => void, options?: { once: boolean }): void;
+}
+
+/**
+ * Waits until the image is loaded and decoded, and fails if it cannot load. It runs through the
+ * DevTools protocol (locator.evaluate): page.waitForFunction polls with code the page's CSP
+ * refuses to evaluate.
+ */
+export async function imageLoaded(image: Locator, timeoutMs = 15_000): Promise<void> {
+  await image.scrollIntoViewIfNeeded({ timeout: timeoutMs });
+  await image.evaluate(
+    (element: unknown) =>
+      new Promise<void>((resolve, reject) => {
+        const img = element as ImageElement;
+        if (img.complete) {
+          if (img.naturalWidth > 0) resolve();
+          else reject(new Error('the image did not load'));
+          return;
+        }
+        img.addEventListener('load', () => resolve(), { once: true });
+        img.addEventListener('error', () => reject(new Error('the image did not load')), {
+          once: true,
+        });
+      }),
+    undefined,
+    { timeout: timeoutMs },
   );
 }
