@@ -331,9 +331,6 @@ export function createFrontendApp(deps: FrontendDeps): Router {
       photoProblem,
       viewer: viewerOf(req),
       flash: fragment(req) ? [] : flashOf(req),
-      people: await deps.results.allNames(),
-      // "This is …" needs each face's descriptor (issue 10); offered once the faces keep it.
-      canCorrect: false,
     };
     if (fragment(req)) return sendFragment(res, imageRegion(input));
     page(res, imagePage(input));

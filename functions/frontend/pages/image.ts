@@ -1,7 +1,7 @@
 import type { FaceRecord, ImageRecord } from '../../../lib/db/images-repo.js';
 import { html, type SafeHtml } from '../html.js';
 import { confidence, imageAlt, imageTitle, statusLine, time } from './common.js';
-import { csrfField, isAdmin, layout, type Flash, type Viewer } from './layout.js';
+import { isAdmin, layout, type Flash, type Viewer } from './layout.js';
 
 export interface ImagePageInput {
   image: ImageRecord;
@@ -11,10 +11,6 @@ export interface ImagePageInput {
   photoProblem?: string | undefined;
   viewer: Viewer | undefined;
   flash?: Flash[] | undefined;
-  /** People an admin may name a face as ("this is …"); empty when enrolment is off. */
-  people: Array<{ id: number; name: string }>;
-  /** False when the frontend cannot enrol (no recognizer secret): "this is …" is not offered. */
-  canCorrect: boolean;
 }
 
 function faceLabel(face: FaceRecord, index: number): string {
@@ -47,19 +43,6 @@ function boxes(image: ImageRecord, size: { width: number; height: number }): Saf
   </svg>`;
 }
 
-function thisIsForm(face: FaceRecord, input: ImagePageInput): SafeHtml | null {
-  if (!isAdmin(input.viewer) || !input.canCorrect) return null;
-  const viewer = input.viewer!;
-  const id = `this-is-${face.id}`;
-  return html`<form class="this-is" method="post" action="/faces/${face.id}/assign">
-    ${csrfField(viewer)}
-    <label for="${id}">This is</label>
-    <input id="${id}" name="name" list="people-names" autocomplete="off" required
-      placeholder="a name, known or new" />
-    <button type="submit">Save</button>
-  </form>`;
-}
-
 function faceList(input: ImagePageInput): SafeHtml {
   const { image } = input;
   if (image.status !== 'PROCESSED')
@@ -83,7 +66,6 @@ function faceList(input: ImagePageInput): SafeHtml {
               }`
         }
         <span class="muted">· detection ${Math.round(face.score * 100)}%</span>
-        ${thisIsForm(face, input)}
       </li>`,
     )}
   </ol>`;
@@ -132,9 +114,6 @@ export function imagePage(input: ImagePageInput): string {
         ? html`<p class="actions"><a class="danger" href="/images/${image.id}/delete">Delete this photo</a></p>`
         : null
     }
-    <datalist id="people-names">
-      ${input.people.map((person) => html`<option value="${person.name}"></option>`)}
-    </datalist>
     <section id="live" aria-label="Photo and faces" data-ids="${image.id}">${imageRegion(input)}</section>`;
   return layout(
     {
