@@ -54,9 +54,29 @@ describe('Enroller', () => {
         imageName: 'ada.jpg',
         contentHash: contentHash(bytes),
         descriptor: expect.any(Float32Array),
+        storedPath: null,
       },
     ]);
     expect(calls.reloads).toBe(1);
+  });
+
+  it('records the photo as facetrail’s own only when it lies in its enrolment folder', async () => {
+    const { enroller, calls } = setup({ faces: [face()], width: 10, height: 10 });
+    await enroller.enroll({
+      personId: 1,
+      bytes,
+      imageName: 'abc.jpg',
+      sourcePath: 'enrolments/1/abc.jpg',
+    });
+    await enroller.enroll({
+      personId: 1,
+      bytes: new Uint8Array([9]),
+      imageName: 'b.jpg',
+      sourcePath: 'known/b.jpg',
+    });
+    expect(calls.added.map((added) => (added as { storedPath: string | null }).storedPath)).toEqual(
+      ['enrolments/1/abc.jpg', null],
+    );
   });
 
   it('answers a photo already stored from the database without inference', async () => {

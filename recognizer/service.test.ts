@@ -12,6 +12,7 @@ import {
 import type { Analysis } from './face-analyzer.js';
 import { DESCRIPTOR_LENGTH, Gallery } from './gallery.js';
 import { InferenceError } from './inference-protocol.js';
+import { NO_FOLDER_ENROLLMENT } from './enroll-folder.js';
 import { createRecognizerService, type ServiceState } from './service.js';
 
 /** The fake analyzer answers by the first byte of the image: 0 no face, 1 Ada, 2 a stranger, 9 a worker crash. */
@@ -51,14 +52,7 @@ describe('Recognizer service over gRPC (fake inference)', () => {
   const state: ServiceState = {
     ready: true,
     backend: 'fake',
-    folderEnrollment: {
-      photos: 0,
-      enrolled: 0,
-      alreadyEnrolled: 0,
-      refused: 0,
-      failed: 0,
-      forgotten: 0,
-    },
+    folderEnrollment: { ...NO_FOLDER_ENROLLMENT },
   };
   const gallery = new Gallery([
     { personId: 7, personName: 'Ada', descriptor: new Float32Array(DESCRIPTOR_LENGTH) },

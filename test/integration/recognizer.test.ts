@@ -65,6 +65,11 @@ describe('recognizer process with the seed folder (MariaDB)', () => {
     expect(running.healthHistory.indexOf('NOT_SERVING')).toBeLessThan(
       running.healthHistory.indexOf('SERVING'),
     );
+    // Health can answer SERVING a moment before the log line reaches this process.
+    await waitFor('the SERVING log line', () => messages(running).includes('SERVING'), {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+    });
     const log = messages(running);
     const listening = log.findIndex((msg) => msg.startsWith('listening'));
     const warm = log.indexOf('inference pool warm');

@@ -23,7 +23,12 @@ import { ResultsRepository } from '../../lib/db/results-repo.js';
 import { createLogger } from '../../lib/logger.js';
 import { deleteImage, forgetPerson } from '../../lib/privacy/forgetting.js';
 import { purgeExpired } from '../../lib/privacy/retention.js';
-import { TEST_MYSQL_URL, createTestDatabase, type TestDatabase } from '../support/database.js';
+import {
+  asMysqlRoot,
+  TEST_MYSQL_URL,
+  createTestDatabase,
+  type TestDatabase,
+} from '../support/database.js';
 import {
   DB_COMPONENTS,
   dbUserOf,
@@ -57,17 +62,6 @@ let database: TestDatabase;
 let script: ScriptUsers;
 let passwords: Record<string, string>;
 const connections = new Map<DbComponent, Db>();
-
-async function asRoot<T>(
-  run: (conn: Awaited<ReturnType<typeof createConnection>>) => Promise<T>,
-): Promise<T> {
-  const conn = await createConnection(TEST_MYSQL_URL);
-  try {
-    return await run(conn);
-  } finally {
-    await conn.end();
-  }
-}
 
 /** The script's statements with this run's user names. */
 function forThisRun(statements: string[]): string[] {
@@ -164,7 +158,7 @@ beforeAll(async () => {
   const run = runUsersScript({ MYSQL_DATABASE: database.name, ...passwords });
   if (run.status !== 0) throw new Error(`zz_users.sh failed: ${run.stderr}`);
   script = parseUsersSql(run.stdout);
-  await asRoot(async (conn) => {
+  await asMysqlRoot(async (conn) => {
     for (const statement of forThisRun(script.statements)) await conn.query(statement);
   });
   for (const component of DB_COMPONENTS) {
@@ -174,7 +168,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const db of connections.values()) await db.destroy();
-  await asRoot(async (conn) => {
+  await asMysqlRoot(async (conn) => {
     for (const component of DB_COMPONENTS) {
       await conn.query(`DROP USER IF EXISTS '${runUser(dbUserOf(component))}'@'%'`);
     }
@@ -197,7 +191,7 @@ describe('zz_users.sh on MariaDB', () => {
   it('grants only table rights: nothing global or database-wide, no DDL, no GRANT OPTION', async () => {
     for (const component of DB_COMPONENTS) {
       const user = runUser(dbUserOf(component));
-      const [rows] = await asRoot((conn) => conn.query(`SHOW GRANTS FOR '${user}'@'%'`));
+      const [rows] = await asMysqlRoot((conn) => conn.query(`SHOW GRANTS FOR '${user}'@'%'`));
       const lines = (rows as Record<string, string>[]).map((row) => Object.values(row)[0]!);
       for (const line of lines) {
         const where = `${component}: ${line}`;
@@ -218,7 +212,7 @@ describe('zz_users.sh on MariaDB', () => {
   });
 
   it('every table of the schema has a component granted on it (a migration that adds a table adds its grants too)', async () => {
-    const [rows] = await asRoot((conn) =>
+    const [rows] = await asMysqlRoot((conn) =>
       conn.query(
         'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1',
         [database.name],
@@ -672,7 +666,7 @@ describe('what a component must not do is refused', () => {
     expect(record?.faces.map((face) => face.person?.id)).toEqual([fixture.personId]);
     expect(await root().people.get(fixture.personId)).toBeDefined();
     expect((await root().keys.findById(fixture.keyId))?.role).toBe('viewer');
-    const [rows] = await asRoot((conn) =>
+    const [rows] = await asMysqlRoot((conn) =>
       conn.query(`SELECT COUNT(*) AS n FROM \`${database.name}\`.images WHERE path = 'x.jpg'`),
     );
     expect(Number((rows as { n: number }[])[0]!.n)).toBe(0);
@@ -688,7 +682,7 @@ describe('run again by hand', () => {
     const run = runUsersScript({ MYSQL_DATABASE: database.name, ...changed });
     expect(run.status).toBe(0);
     const again = parseUsersSql(run.stdout);
-    await asRoot(async (conn) => {
+    await asMysqlRoot(async (conn) => {
       for (const statement of forThisRun(again.statements)) await conn.query(statement);
     });
     const connect = async (password: string) =>
@@ -700,7 +694,7 @@ describe('run again by hand', () => {
     expect(await connect(changed.FACETRAIL_REDEEMER_DB_PASSWORD)).toBe('allowed');
     expect(await connect(passwords.FACETRAIL_REDEEMER_DB_PASSWORD!)).toBe('ER_ACCESS_DENIED_ERROR');
     // Grants are unchanged by the second run.
-    const [rows] = await asRoot((conn) =>
+    const [rows] = await asMysqlRoot((conn) =>
       conn.query(`SHOW GRANTS FOR '${runUser(dbUserOf('redeemer'))}'@'%'`),
     );
     expect((rows as unknown[]).length).toBe(1 + script.grants.get(dbUserOf('redeemer'))!.size);
