@@ -55,6 +55,8 @@ describe('Enroller', () => {
         contentHash: contentHash(bytes),
         descriptor: expect.any(Float32Array),
         storedPath: null,
+        // Where the face is: the results page cuts the person's face from it.
+        box: { x: 1, y: 2, width: 3, height: 4 },
       },
     ]);
     expect(calls.reloads).toBe(1);
