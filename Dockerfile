@@ -89,6 +89,8 @@ CMD ["node", "dist/functions/processor/main.js"]
 
 FROM functions AS frontend
 LABEL org.opencontainers.image.title="facetrail frontend"
+# The page's stylesheet and script (found by walking up from dist/functions/frontend/).
+COPY functions/frontend/static functions/frontend/static
 EXPOSE 8080
 CMD ["node", "dist/functions/frontend/main.js"]
 

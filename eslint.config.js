@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -9,6 +10,11 @@ export default tseslint.config(
     // Plain JS entry points (bin/, configs) run on Node.
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
+    // The results page's script runs in the browser.
+    files: ['functions/frontend/static/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: globals.browser },
   },
   {
     rules: {

@@ -10,6 +10,8 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number = EXIT.failed,
+    /** The server's error code (lib/errors.ts), when the server gave one. */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -95,12 +97,14 @@ export function createApi(options: ApiOptions) {
           ? `the server refused the key (${reason ?? 'unauthorized'}); pass a valid one with --token or FACETRAIL_TOKEN`
           : 'this command needs a key: pass --token or set FACETRAIL_TOKEN (`facetrail start` keeps the admin token in data/admin-token)',
         EXIT.unauthorized,
+        errorCodeOf(data) ?? 'UNAUTHORIZED',
       );
     }
     if (response.status === 403) {
       throw new CliError(
         `the key may not do this (${reason ?? 'forbidden'}); use a key with the right role`,
         EXIT.unauthorized,
+        errorCodeOf(data) ?? 'FORBIDDEN',
       );
     }
     return { status: response.status, data: data as T };
@@ -109,6 +113,11 @@ export function createApi(options: ApiOptions) {
 }
 
 export type Api = ReturnType<typeof createApi>;
+
+/** The server's error code (lib/errors.ts), if the answer carries one. */
+export function errorCodeOf(data: unknown): string | undefined {
+  return (data as ApiErrorBody | undefined)?.error?.code;
+}
 
 /** The server's error as one line: "CODE: message". */
 export function describeError(data: unknown, status: number): string {

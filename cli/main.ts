@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { CliError, createApi, describeError, EXIT, resolveToken } from './api.js';
+import { findUp } from '../lib/find-up.js';
+import { CliError, createApi, describeError, errorCodeOf, EXIT, resolveToken } from './api.js';
 import { enrollFolder, formatEnrollSummary } from './enroll.js';
 import { table } from './output.js';
 import {
@@ -32,6 +36,16 @@ const err = (text: string): void => {
   process.stderr.write(`${text}\n`);
 };
 
+/** facetrail's version, from its package.json. */
+export function facetrailVersion(): string {
+  const file = findUp('package.json', path.dirname(fileURLToPath(import.meta.url)));
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
+/** Whether the command line asks for machine-readable output (errors included). */
+const jsonRequested = (argv: string[]) =>
+  argv.includes('--json') || process.env.FACETRAIL_JSON === '1';
+
 function positiveInt(value: string, name: string): number {
   const number = Number(value);
   if (!Number.isSafeInteger(number) || number <= 0)
@@ -39,8 +53,9 @@ function positiveInt(value: string, name: string): number {
   return number;
 }
 
-export function buildProgram(): Command {
+export function buildProgram(options: { json?: boolean } = {}): Command {
   const program = new Command('facetrail')
+    .version(facetrailVersion(), '-V, --version', "print facetrail's version")
     .description(
       'Who was seen at the doors: run facetrail, enrol known people, submit photos, read the results.',
     )
@@ -55,10 +70,16 @@ export function buildProgram(): Command {
         'the API key to use (default: the admin token in data/admin-token when present)',
       ).env('FACETRAIL_TOKEN'),
     )
-    .option('--json', 'machine-readable output')
+    .option('--json', 'machine-readable output, errors included')
+    // With --json, main() prints usage errors as JSON instead.
+    .configureOutput({
+      outputError: (text, write) => {
+        if (!options.json) write(text);
+      },
+    })
     // Throw instead of exiting, in every subcommand too: main() maps errors to exit codes.
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
+    .showHelpAfterError(options.json ? false : '(run with --help for usage)')
     .addHelpText(
       'after',
       `
@@ -66,8 +87,8 @@ Exit codes: 0 done, 1 some work failed, 2 bad arguments, 3 server unreachable, 4
 
 Examples:
   npx facetrail start
-  npx facetrail enroll ../shared/fixtures/seed/known_people
-  npx facetrail submit --wait ../shared/fixtures/seed/unknown_people
+  npx facetrail enroll examples/known
+  npx facetrail submit --wait examples/doors
   FACETRAIL_URL=https://receiver.facetrail.example.com npx facetrail people --json`,
     );
 
@@ -173,8 +194,10 @@ Examples:
         const { status, data } = await client.request<
           ImageRecord & { attempts: number; createdAt: string; processedAt: string | null }
         >('GET', `/images/${imageId}`);
-        if (status === 404) throw new CliError(`no image with id ${imageId}`);
-        if (status !== 200) throw new CliError(describeError(data, status));
+        if (status === 404)
+          throw new CliError(`no image with id ${imageId}`, EXIT.failed, 'NOT_FOUND');
+        if (status !== 200)
+          throw new CliError(describeError(data, status), EXIT.failed, errorCodeOf(data));
         if (json()) return out(JSON.stringify(data, null, 2));
         out(
           `image ${data.id}  ${data.path}\nstatus ${data.status}${data.error ? ` (${data.error.code}: ${data.error.message})` : ''}, attempts ${data.attempts}\nreceived ${data.createdAt}${data.processedAt ? `, processed ${data.processedAt}` : ''}`,
@@ -216,7 +239,11 @@ Examples:
         `/images?${query}`,
       );
       if (status !== 200)
-        throw new CliError(describeError(data, status), status === 400 ? EXIT.usage : EXIT.failed);
+        throw new CliError(
+          describeError(data, status),
+          status === 400 ? EXIT.usage : EXIT.failed,
+          errorCodeOf(data),
+        );
       if (json()) return out(JSON.stringify(data, null, 2));
       out(
         data.images.length === 0
@@ -246,7 +273,8 @@ Examples:
           lastSeenAt: string | null;
         }>;
       }>('GET', '/people');
-      if (status !== 200) throw new CliError(describeError(data, status));
+      if (status !== 200)
+        throw new CliError(describeError(data, status), EXIT.failed, errorCodeOf(data));
       if (json()) return out(JSON.stringify(data, null, 2));
       out(
         data.people.length === 0
@@ -374,9 +402,29 @@ Examples:
 /** Set by `start`: facetrail is now serving, and the process must go on until a signal. */
 let keepRunning = false;
 
+/** The error kinds `--json` reports, by exit code. */
+const ERROR_KINDS: Record<number, string> = {
+  [EXIT.failed]: 'FAILED',
+  [EXIT.usage]: 'USAGE',
+  [EXIT.unreachable]: 'UNREACHABLE',
+  [EXIT.unauthorized]: 'UNAUTHORIZED',
+};
+
 /** Runs the CLI; resolves to the exit code, or undefined when the process must keep running. */
 export async function main(argv = process.argv): Promise<number | undefined> {
-  const program = buildProgram();
+  const json = jsonRequested(argv);
+  const program = buildProgram({ json });
+  /** One line for a person, or `{"error":{"code","message"}}` on stdout with --json. */
+  const fail = (message: string, exitCode: number, code?: string): number => {
+    if (json)
+      out(
+        JSON.stringify({
+          error: { code: code ?? ERROR_KINDS[exitCode] ?? 'FAILED', message, exitCode },
+        }),
+      );
+    else err(`facetrail: ${message}`);
+    return exitCode;
+  };
   try {
     await program.parseAsync(argv);
     if (keepRunning) return undefined;
@@ -384,18 +432,12 @@ export async function main(argv = process.argv): Promise<number | undefined> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end "successfully"; everything else is a usage error.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (error.exitCode === 0) return EXIT.ok;
+      return json ? fail(error.message.replace(/^error: /, ''), EXIT.usage) : EXIT.usage;
     }
-    if (error instanceof CliError) {
-      err(`facetrail: ${error.message}`);
-      return error.exitCode;
-    }
+    if (error instanceof CliError) return fail(error.message, error.exitCode, error.code);
     const { ConfigError } = await import('../lib/config/env.js');
-    if (error instanceof ConfigError) {
-      err(`facetrail: ${error.message}`);
-      return EXIT.usage;
-    }
-    err(`facetrail: ${(error as Error).message}`);
-    return EXIT.failed;
+    if (error instanceof ConfigError) return fail(error.message, EXIT.usage);
+    return fail((error as Error).message, EXIT.failed);
   }
 }

@@ -1,4 +1,4 @@
-import { CliError, describeError, EXIT, type Api } from './api.js';
+import { CliError, describeError, errorCodeOf, EXIT, type Api } from './api.js';
 
 interface KeyRecord {
   id: number;
@@ -13,19 +13,25 @@ export async function createKey(api: Api, name: string, role: string) {
     json: { name, role },
   });
   if (status !== 201)
-    throw new CliError(describeError(data, status), status === 400 ? EXIT.usage : EXIT.failed);
+    throw new CliError(
+      describeError(data, status),
+      status === 400 ? EXIT.usage : EXIT.failed,
+      errorCodeOf(data),
+    );
   return data;
 }
 
 export async function listKeys(api: Api): Promise<KeyRecord[]> {
   const { status, data } = await api.request<{ keys: KeyRecord[] }>('GET', '/keys');
-  if (status !== 200) throw new CliError(describeError(data, status));
+  if (status !== 200)
+    throw new CliError(describeError(data, status), EXIT.failed, errorCodeOf(data));
   return data.keys;
 }
 
 export async function revokeKey(api: Api, name: string): Promise<void> {
   const { status, data } = await api.request('DELETE', `/keys/${encodeURIComponent(name)}`);
-  if (status !== 204) throw new CliError(describeError(data, status));
+  if (status !== 204)
+    throw new CliError(describeError(data, status), EXIT.failed, errorCodeOf(data));
 }
 
 /** A person by id, or by name (exact, ignoring case, as the database compares names). */
@@ -37,7 +43,8 @@ export async function resolvePerson(
     'GET',
     '/people',
   );
-  if (status !== 200) throw new CliError(describeError(data, status));
+  if (status !== 200)
+    throw new CliError(describeError(data, status), EXIT.failed, errorCodeOf(data));
   const byId = /^\d+$/.test(person) ? data.people.find((p) => p.id === Number(person)) : undefined;
   const found =
     byId ?? data.people.find((p) => p.name.toLowerCase() === person.trim().toLowerCase());
@@ -47,11 +54,13 @@ export async function resolvePerson(
 
 export async function forgetPerson(api: Api, id: number): Promise<void> {
   const { status, data } = await api.request('DELETE', `/people/${id}`);
-  if (status !== 204) throw new CliError(describeError(data, status));
+  if (status !== 204)
+    throw new CliError(describeError(data, status), EXIT.failed, errorCodeOf(data));
 }
 
 export async function deleteImage(api: Api, id: number): Promise<void> {
   const { status, data } = await api.request('DELETE', `/images/${id}`);
   if (status === 404) throw new CliError(`no image with id ${id}`);
-  if (status !== 204) throw new CliError(describeError(data, status));
+  if (status !== 204)
+    throw new CliError(describeError(data, status), EXIT.failed, errorCodeOf(data));
 }

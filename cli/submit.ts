@@ -4,6 +4,7 @@ import path from 'node:path';
 import { isPhotoFile } from '../lib/known-people-folder.js';
 import { CliError, describeError, EXIT, type Api } from './api.js';
 import { mediaTypeOf } from './media-types.js';
+import { photoMetadata } from './photo-metadata.js';
 import { progressBar, streamingTable } from './output.js';
 
 export interface Submitted {
@@ -52,8 +53,11 @@ export async function uploadPhotos(api: Api, inputs: string[]): Promise<Submitte
   try {
     for (const file of files) {
       const bytes = await readFile(file);
-      const key = `facetrail-cli-${createHash('sha256').update(bytes).digest('hex')}`;
-      const { status, data } = await api.request<SubmitAnswer>('POST', '/images', {
+      // The receiver keeps the file name, the EXIF capture time and the door (a door-1/ folder).
+      const query = new URLSearchParams({ ...(await photoMetadata(file, bytes)) });
+      // The same photo with the same metadata is the same submission: a re-run replays it.
+      const key = `facetrail-cli-${createHash('sha256').update(bytes).update(`\n${query}`).digest('hex')}`;
+      const { status, data } = await api.request<SubmitAnswer>('POST', `/images?${query}`, {
         body: bytes,
         contentType: mediaTypeOf(file),
         headers: { 'idempotency-key': key },

@@ -32,6 +32,26 @@ export interface FolderEnrollmentDependencies {
   retries?: number;
 }
 
+/** The answer for `key`, asked at most once: later callers share the first call's promise. */
+function oncePer<T>(memo: Map<string, Promise<T>>, key: string, ask: (key: string) => Promise<T>) {
+  let answer = memo.get(key);
+  if (!answer) {
+    answer = ask(key);
+    memo.set(key, answer);
+  }
+  return answer;
+}
+
+/** What a recognizer that has enrolled no folder reports. */
+export const NO_FOLDER_ENROLLMENT: Readonly<FolderEnrollmentSummary> = Object.freeze({
+  photos: 0,
+  enrolled: 0,
+  alreadyEnrolled: 0,
+  refused: 0,
+  failed: 0,
+  forgotten: 0,
+});
+
 /**
  * Enrols every photo of KNOWN_PEOPLE_DIR. Photos already stored (same content hash) are
  * skipped without inference; a photo with no face, several faces, or that cannot be decoded
@@ -49,33 +69,12 @@ export async function enrollFolder(
       { dir, ignored },
       'known-people folder entries that are not photos were ignored',
     );
-  const summary: FolderEnrollmentSummary = {
-    photos: photos.length,
-    enrolled: 0,
-    alreadyEnrolled: 0,
-    refused: 0,
-    failed: 0,
-    forgotten: 0,
-  };
+  const summary: FolderEnrollmentSummary = { ...NO_FOLDER_ENROLLMENT, photos: photos.length };
+  // Each name is looked up once, however many photos it has (the lanes share the promise).
   const people = new Map<string, Promise<{ id: number }>>();
-  const personFor = (name: string) => {
-    let person = people.get(name);
-    if (!person) {
-      person = deps.findOrCreatePerson(name);
-      people.set(name, person);
-    }
-    return person;
-  };
-
+  const personFor = (name: string) => oncePer(people, name, deps.findOrCreatePerson);
   const forgottenNames = new Map<string, Promise<boolean>>();
-  const isForgotten = (name: string) => {
-    let forgotten = forgottenNames.get(name);
-    if (!forgotten) {
-      forgotten = deps.isForgotten(name);
-      forgottenNames.set(name, forgotten);
-    }
-    return forgotten;
-  };
+  const isForgotten = (name: string) => oncePer(forgottenNames, name, deps.isForgotten);
 
   const enrollOne = async (photo: KnownPhoto) => {
     // A tombstone outranks the folder: a forgotten person stays forgotten until an admin

@@ -60,6 +60,8 @@ describe('Enroller', () => {
         descriptor: expect.any(Float32Array),
         faceSize: 120,
         storedPath: null,
+        // Where the face is: the results page cuts the person's face from it.
+        box: { x: 1, y: 2, width: 3, height: 4 },
       },
     ]);
     expect(calls.reloads).toBe(1);

@@ -143,6 +143,8 @@ export class Enroller {
       // A photo in facetrail's own enrolment folder is deleted with the person.
       storedPath:
         input.sourcePath && isStoredByFacetrail(input.sourcePath) ? input.sourcePath : null,
+      // Kept for the person's face crop on the results page.
+      box: face.box,
     });
     if (!stored.alreadyEnrolled) await this.deps.onEnrolled();
     this.deps.logger.info(

@@ -8,7 +8,7 @@ import type { Logger } from '../lib/logger.js';
 import { RECOGNIZER_SERVICE, recognizerServiceDefinition } from '../lib/recognizer-client.js';
 import { requireCallSecret } from './call-auth.js';
 import type { RecognizerConfig } from './config.js';
-import { enrollFolder } from './enroll-folder.js';
+import { enrollFolder, NO_FOLDER_ENROLLMENT } from './enroll-folder.js';
 import { descriptorVersion } from './descriptor-version.js';
 import { Enroller } from './enroller.js';
 import { FaceAnalyzer } from './face-analyzer.js';
@@ -38,14 +38,7 @@ export class RecognizerServer {
   private readonly state: ServiceState = {
     ready: false,
     backend: 'starting',
-    folderEnrollment: {
-      photos: 0,
-      enrolled: 0,
-      alreadyEnrolled: 0,
-      refused: 0,
-      failed: 0,
-      forgotten: 0,
-    },
+    folderEnrollment: { ...NO_FOLDER_ENROLLMENT },
   };
   private readonly health = new HealthImplementation(
     Object.fromEntries(HEALTH_SERVICES.map((name) => [name, 'NOT_SERVING'])),

@@ -14,6 +14,7 @@ import type { Analysis } from './face-analyzer.js';
 import { DESCRIPTOR_LENGTH, Gallery } from './gallery.js';
 import { InferenceError } from './inference-protocol.js';
 import { MatchPolicy } from './match-policy.js';
+import { NO_FOLDER_ENROLLMENT } from './enroll-folder.js';
 import { createRecognizerService, type ServiceState } from './service.js';
 
 const descriptor = (value: number) =>
@@ -91,14 +92,7 @@ describe('Recognizer service over gRPC (fake inference)', () => {
   const state: ServiceState = {
     ready: true,
     backend: 'fake',
-    folderEnrollment: {
-      photos: 0,
-      enrolled: 0,
-      alreadyEnrolled: 0,
-      refused: 0,
-      failed: 0,
-      forgotten: 0,
-    },
+    folderEnrollment: { ...NO_FOLDER_ENROLLMENT },
   };
   const gallery = new Gallery([
     {

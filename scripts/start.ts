@@ -101,7 +101,8 @@ export async function startFacetrail(
   const receiverConfig = loadReceiverConfig(componentEnv);
   const receiver = createReceiver(receiverConfig, logger('receiver'), overrides);
   const processor = createProcessor(loadProcessorConfig(componentEnv), logger('processor'));
-  const frontend = createFrontend(loadFrontendConfig(componentEnv), logger('frontend'));
+  const frontendConfig = loadFrontendConfig(componentEnv);
+  const frontend = createFrontend(frontendConfig, logger('frontend'));
   const redeemer = createRedeemer(loadRedeemerConfig(componentEnv), logger('redeemer'), overrides);
   const functions = [
     {
@@ -111,7 +112,12 @@ export async function startFacetrail(
       maxBodyBytes: receiverConfig.maxUploadBytes,
     },
     { name: 'processor', app: processor, port: config.ports.processor },
-    { name: 'frontend', app: frontend, port: config.ports.frontend },
+    {
+      name: 'frontend',
+      app: frontend,
+      port: config.ports.frontend,
+      maxBodyBytes: frontendConfig.maxUploadBytes,
+    },
     { name: 'redeemer', app: redeemer, port: config.ports.redeemer },
   ];
   const servers: RunningFunctionServer[] = [];

@@ -1,43 +1,69 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import express, {
   type ErrorRequestHandler,
   type Request,
   type RequestHandler,
+  type Response,
   type Router,
 } from 'express';
 import helmet from 'helmet';
-import sharp from 'sharp';
-import { AppError, isAppError } from '../../lib/errors.js';
+import { DateTime } from 'luxon';
+import type { AuditRepository } from '../../lib/db/audit-repo.js';
 import type { ImagesRepository } from '../../lib/db/images-repo.js';
+import type { PeopleAdminRepository } from '../../lib/db/people-admin-repo.js';
 import type { PeopleRepository } from '../../lib/db/people-repo.js';
 import type { PrivacyRepository } from '../../lib/db/privacy-repo.js';
+import type { ResultsRepository } from '../../lib/db/results-repo.js';
+import type { Enroller } from '../../lib/enrolment.js';
+import { AppError, isAppError } from '../../lib/errors.js';
+import { findUp } from '../../lib/find-up.js';
 import { principalOf, requireRole } from '../../lib/http/auth.js';
 import { healthRoutes } from '../../lib/http/health.js';
 import { jsonErrorHandler } from '../../lib/http/json-errors.js';
-import { listFilter, positiveIntParam } from '../../lib/http/list-query.js';
+import { positiveIntParam } from '../../lib/http/list-query.js';
 import type { Metrics } from '../../lib/http/metrics.js';
-import { resolveImagePath } from '../../lib/image-paths.js';
+import { isMultipart, parseMultipart, type FormFile } from '../../lib/http/multipart.js';
 import type { Logger } from '../../lib/logger.js';
 import { deleteImage, forgetPerson } from '../../lib/privacy/forgetting.js';
+import { resolveQuery, zoneOf } from './filters.js';
+import type { SafeHtml } from './html.js';
+import { eventStream, LiveFeed } from './live.js';
 import {
-  confirmPage,
-  errorPage,
-  loginPage,
-  personPage,
-  resultsPage,
-  STYLESHEET,
-  type Viewer,
-} from './pages.js';
+  addPerson,
+  enrolUploads,
+  mergePeople,
+  removeEnrolmentPhoto,
+  renamePerson,
+  type Actor,
+} from './people-actions.js';
+import { auditPage } from './pages/audit.js';
+import { imagePage, imageRegion, type ImagePageInput } from './pages/image.js';
+import type { Flash, Viewer } from './pages/layout.js';
+import { confirmPage, errorPage, loginPage } from './pages/misc.js';
+import { peoplePage, personPage, personSightings, type PersonPageInput } from './pages/people.js';
+import { resultsPage, resultsRegion, type ResultsPageInput } from './pages/results.js';
+import { faceCrop, fullPhoto, initialsSvg, thumbnail, uprightSize } from './photos.js';
 import { sessionExpired, type Sessions } from './session.js';
 
 export interface FrontendDeps {
   images: ImagesRepository;
+  results: ResultsRepository;
   people: PeopleRepository;
+  peopleAdmin: PeopleAdminRepository;
   privacy: PrivacyRepository;
+  audit: AuditRepository;
   sessions: Sessions;
+  /** Enrolment from the page; undefined when the frontend has no recognizer secret. */
+  enroller: Enroller | undefined;
+  galleryChanged: () => Promise<void>;
   imagesRoot: string;
   pageSize: number;
   refreshSeconds: number;
+  maxUploadBytes: number;
+  livePollMs: number;
+  eventsStreamMs: number;
   logger: Logger;
   metrics: Metrics;
   ready: () => Promise<boolean>;
@@ -65,6 +91,7 @@ const securityHeaders = helmet({
       scriptSrc: ["'self'"],
       styleSrc: ["'self'"],
       imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
       formAction: ["'self'"],
       frameAncestors: ["'none'"],
       baseUri: ["'none'"],
@@ -82,27 +109,83 @@ const noStore: RequestHandler = (_req, res, next) => {
   next();
 };
 
+/** The page's stylesheet and script, read once from functions/frontend/static/. */
+function loadStatic(): Record<string, { type: string; body: Buffer }> {
+  const dir = findUp(
+    path.join('functions', 'frontend', 'static'),
+    path.dirname(fileURLToPath(import.meta.url)),
+  );
+  return {
+    'facetrail.css': { type: 'text/css', body: readFileSync(path.join(dir, 'facetrail.css')) },
+    'facetrail.js': {
+      type: 'text/javascript',
+      body: readFileSync(path.join(dir, 'facetrail.js')),
+    },
+  };
+}
+
+const formFiles = new WeakMap<Request, FormFile[]>();
+
 /**
- * The web page and its JSON API. Everything but health, the stylesheet and the sign-in page
+ * The web page and its JSON API. Everything but health, the static files and the sign-in page
  * needs a viewer or admin: a session from /login, or `Authorization: Bearer <key>`. Admins
- * also get the delete actions, each behind a confirmation page and a CSRF token.
+ * also get the actions (enrol, rename, merge, remove, forget, delete), each a form with the
+ * session's CSRF token, and every one of them is written to the audit log.
  */
 export function createFrontendApp(deps: FrontendDeps): Router {
   const { sessions } = deps;
   const app = express.Router();
-  const forgetDeps = { privacy: deps.privacy, imagesRoot: deps.imagesRoot, logger: deps.logger };
+  const statics = loadStatic();
+  const feed = new LiveFeed(deps.results, deps.livePollMs, deps.logger);
+  const forgetDeps = {
+    privacy: deps.privacy,
+    imagesRoot: deps.imagesRoot,
+    logger: deps.logger,
+    galleryChanged: deps.galleryChanged,
+  };
+  const actionDeps = {
+    people: deps.people,
+    admin: deps.peopleAdmin,
+    privacy: deps.privacy,
+    audit: deps.audit,
+    enroller: deps.enroller,
+    galleryChanged: deps.galleryChanged,
+    imagesRoot: deps.imagesRoot,
+    logger: deps.logger,
+  };
   const viewerOf = (req: Request): Viewer | undefined => {
     const principal = principalOf(req);
     return principal
       ? { name: principal.name, role: principal.role, csrfToken: sessions.formToken(req) }
       : undefined;
   };
+  const actorOf = (req: Request): Actor => {
+    const principal = principalOf(req)!;
+    return { name: principal.name, role: principal.role };
+  };
+  const flashOf = (req: Request): Flash[] => {
+    const messages: Flash[] = sessions.takeFlash(req);
+    const notice = NOTICES[String(req.query.done)];
+    if (notice) messages.unshift({ kind: 'notice', text: notice });
+    return messages;
+  };
+  /** After a form: messages for the next page, then a redirect to it (post, redirect, get). */
+  const done = (req: Request, res: Response, to: string, messages: Flash[]) => {
+    sessions.flash(req, messages);
+    res.redirect(303, to);
+  };
+  const page = (res: Response, content: string) => res.type('html').send(content);
+  const fragment = (req: Request) => req.query.fragment === '1';
+  const sendFragment = (res: Response, region: SafeHtml) => res.type('html').send(region.value);
+  const maxUploadMb = Math.floor(deps.maxUploadBytes / (1024 * 1024));
 
   app.use(deps.metrics.middleware);
   app.use(securityHeaders);
   app.use(healthRoutes({ ready: deps.ready, registry: deps.metrics.registry }));
-  app.get('/static/facetrail.css', (_req, res) => {
-    res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(STYLESHEET);
+  app.get('/static/:file', (req, res, next) => {
+    const asset = statics[req.params.file];
+    if (!asset) return next();
+    res.type(asset.type).set('Cache-Control', 'public, max-age=3600').send(asset.body);
   });
 
   app.use(sessions.authenticate);
@@ -111,7 +194,8 @@ export function createFrontendApp(deps: FrontendDeps): Router {
   app.get('/login', (req, res) => {
     const next = safeNext(req.query.next);
     if (principalOf(req)) return res.redirect(303, next);
-    res.type('html').send(
+    page(
+      res,
       loginPage({
         csrfToken: sessions.csrfToken(req),
         next,
@@ -165,113 +249,314 @@ export function createFrontendApp(deps: FrontendDeps): Router {
     );
   });
   app.use(requireRole('viewer', 'admin'));
-  const admin = [requireRole('admin'), sessions.requireCsrfToken];
 
+  /** Reads a multipart form (files aside) before the CSRF check, which needs its fields. */
+  const formBody: RequestHandler = (req, _res, next) => {
+    if (!isMultipart(req.get('content-type'))) return next();
+    parseMultipart(req.headers, req.body, { maxFiles: 20, maxFileBytes: deps.maxUploadBytes })
+      .then((form) => {
+        req.body = form.fields;
+        formFiles.set(req, form.files);
+        next();
+      })
+      .catch(next);
+  };
+  const admin = [requireRole('admin'), formBody, sessions.requireCsrfToken];
+
+  // Live updates: a Server-Sent Events stream, driven by the database (see live.ts).
+  app.get('/events', eventStream(feed, deps.eventsStreamMs));
+
+  // ---- JSON -------------------------------------------------------------------------------
   app.get('/api/images', async (req, res) => {
-    res.json(await deps.images.list(listFilter(req, deps.pageSize)));
+    const query = await resolveQuery(req, deps.results);
+    const limit = Math.min(positiveIntParam(req.query.limit, 'limit') ?? deps.pageSize, 500);
+    const found = await deps.results.search(query.filter, query.cursor, limit);
+    // `next` is the older page's cursor, as before; `newer` pages back.
+    res.json({
+      images: await deps.images.getMany(found.ids),
+      next: found.older,
+      newer: found.newer,
+    });
   });
   app.get('/api/images/:id', async (req, res) => {
-    const id = positiveIntParam(req.params.id, 'id');
-    const record = id === undefined ? undefined : await deps.images.get(id);
-    if (!record) throw new AppError('NOT_FOUND', `no image with id ${req.params.id}`);
-    res.json(record);
+    res.json(await imageOr404(req));
   });
   app.get('/api/people', async (_req, res) => {
     res.json({ people: await deps.people.list() });
   });
 
-  app.get('/images/:id/thumbnail', async (req, res) => {
-    const id = positiveIntParam(req.params.id, 'id');
-    const record = id === undefined ? undefined : await deps.images.get(id);
-    if (!record) throw new AppError('NOT_FOUND', `no image with id ${req.params.id}`);
-    // The stored path was confined at submission; confine again in case the volume changed.
-    const { absolute } = await resolveImagePath(deps.imagesRoot, record.path);
-    const thumbnail = await sharp(absolute, { limitInputPixels: 100_000_000 })
-      .rotate()
-      .resize(192, 144, { fit: 'inside', withoutEnlargement: true })
-      .jpeg({ quality: 75 })
-      .toBuffer()
-      .catch(() => {
-        throw new AppError('CORRUPT_IMAGE', `image ${record.id} cannot be decoded`);
-      });
-    res.type('image/jpeg').send(thumbnail);
+  // ---- results ----------------------------------------------------------------------------
+  app.get('/', async (req, res) => {
+    const query = await resolveQuery(req, deps.results);
+    const [found, people, doors] = await Promise.all([
+      deps.results.search(query.filter, query.cursor, deps.pageSize),
+      deps.results.allNames(),
+      deps.results.doors(),
+    ]);
+    const input: ResultsPageInput = {
+      query,
+      images: await deps.images.getMany(found.ids),
+      newer: found.newer,
+      older: found.older,
+      people,
+      doors,
+      viewer: viewerOf(req),
+      flash: fragment(req) ? [] : flashOf(req),
+      refreshSeconds: deps.refreshSeconds,
+    };
+    if (fragment(req)) return sendFragment(res, resultsRegion(input));
+    page(res, resultsPage(input));
   });
 
-  app.get('/', async (req, res) => {
-    const filter = listFilter(req, deps.pageSize);
-    const [{ images, next }, people] = await Promise.all([
-      deps.images.list(filter),
-      deps.people.list(),
-    ]);
-    res.type('html').send(
-      resultsPage({
-        images,
-        next,
-        people,
-        filter,
-        refreshSeconds: deps.refreshSeconds,
+  // ---- one image --------------------------------------------------------------------------
+  async function imageOr404(req: Request) {
+    const id = positiveIntParam(req.params.id, 'id');
+    const record = id === undefined ? undefined : await deps.images.get(id);
+    if (!record) throw new AppError('NOT_FOUND', `No photo with id ${String(req.params.id)}.`);
+    return record;
+  }
+  app.get('/images/:id', async (req, res) => {
+    const image = await imageOr404(req);
+    let size: ImagePageInput['size'];
+    let photoProblem: string | undefined;
+    try {
+      size = await uprightSize(deps.imagesRoot, image.path);
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      photoProblem = `The photo cannot be shown: ${error.message}.`;
+    }
+    const input: ImagePageInput = {
+      image,
+      size,
+      photoProblem,
+      viewer: viewerOf(req),
+      flash: fragment(req) ? [] : flashOf(req),
+    };
+    if (fragment(req)) return sendFragment(res, imageRegion(input));
+    page(res, imagePage(input));
+  });
+  app.get('/images/:id/photo', async (req, res) => {
+    const image = await imageOr404(req);
+    const photo = await fullPhoto(deps.imagesRoot, image.path);
+    res.type(photo.type).send(photo.bytes);
+  });
+  app.get('/images/:id/thumbnail', async (req, res) => {
+    const image = await imageOr404(req);
+    res.type('image/jpeg').send(await thumbnail(deps.imagesRoot, image.path));
+  });
+
+  // ---- people -----------------------------------------------------------------------------
+  async function personOr404(req: Request) {
+    const id = positiveIntParam(req.params.id, 'id');
+    const person = id === undefined ? undefined : await deps.people.get(id);
+    if (!person) throw new AppError('NOT_FOUND', `No person with id ${String(req.params.id)}.`);
+    return person;
+  }
+  app.get('/people', async (req, res) => {
+    const search = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 255) : '';
+    const after = typeof req.query.after === 'string' ? req.query.after : undefined;
+    const before = typeof req.query.before === 'string' ? req.query.before : undefined;
+    const limit = 48;
+    const found = await deps.results.people({ search, after, before, limit });
+    const stats = await deps.results.stats(found.people.map((person) => person.id));
+    const link = (key: 'after' | 'before', name: string) =>
+      `/people?${new URLSearchParams({ ...(search ? { q: search } : {}), [key]: name })}`;
+    const first = found.people[0];
+    const last = found.people.at(-1);
+    const hasOlder = before !== undefined ? true : found.hasMore;
+    const hasNewer = before !== undefined ? found.hasMore : after !== undefined;
+    page(
+      res,
+      peoplePage({
+        people: found.people.map((person) => ({ ...person, stats: stats.get(person.id)! })),
+        search,
+        next: hasOlder && last ? link('after', last.name) : null,
+        previous: hasNewer && first ? link('before', first.name) : null,
         viewer: viewerOf(req),
-        notice: NOTICES[String(req.query.done)],
+        flash: flashOf(req),
+        canEnrol: deps.enroller !== undefined,
+        maxUploadMb,
       }),
     );
   });
   app.get('/people/:id', async (req, res) => {
-    const id = positiveIntParam(req.params.id, 'id');
-    const person = id === undefined ? undefined : await deps.people.get(id);
-    if (!person) throw new AppError('NOT_FOUND', `No person with id ${req.params.id}.`);
-    const { images, next } = await deps.images.list({
-      personId: person.id,
-      limit: deps.pageSize,
-      before: positiveIntParam(req.query.before, 'before'),
-    });
-    res.type('html').send(personPage(person, images, next, viewerOf(req)));
+    const person = await personOr404(req);
+    const zone = zoneOf(req);
+    const cursor = readPersonCursor(req);
+    const today = DateTime.now().setZone(zone).startOf('day');
+    const days = 14;
+    const boundaries = Array.from({ length: days + 1 }, (_, index) =>
+      today.minus({ days: days - 1 - index }),
+    );
+    const [stats, photos, counts, found, others] = await Promise.all([
+      deps.results.stats([person.id]),
+      deps.results.enrolmentPhotos(person.id),
+      deps.results.sightingsBetween(
+        person.id,
+        boundaries.map((boundary) => boundary.toJSDate()),
+      ),
+      deps.results.search({ personId: person.id }, cursor, deps.pageSize),
+      deps.results.allNames(),
+    ]);
+    const base = `/people/${person.id}`;
+    const input: PersonPageInput = {
+      person,
+      stats: stats.get(person.id)!,
+      photos,
+      days: boundaries.slice(0, -1).map((boundary, index) => ({
+        label: boundary.toFormat('ccc d LLL'),
+        iso: boundary.toISODate() ?? '',
+        count: counts[index] ?? 0,
+      })),
+      zone,
+      sightings: await deps.images.getMany(found.ids),
+      newer: found.newer !== null ? `${base}?after=${found.newer}` : null,
+      older: found.older !== null ? `${base}?before=${found.older}` : null,
+      first: cursor ? base : null,
+      others: others.filter((other) => other.id !== person.id),
+      viewer: viewerOf(req),
+      flash: fragment(req) ? [] : flashOf(req),
+      canEnrol: deps.enroller !== undefined,
+      maxUploadMb,
+      live: cursor ? 'ids' : 'head',
+    };
+    if (fragment(req)) return sendFragment(res, personSightings(input));
+    page(res, personPage(input));
+  });
+  app.get('/people/:id/face', async (req, res) => {
+    const person = await personOr404(req);
+    const source = await deps.results.faceSource(person.id);
+    if (source) {
+      try {
+        const relative =
+          source.kind === 'enrolment'
+            ? source.storedPath
+            : (await deps.images.get(source.imageId))?.path;
+        if (relative) {
+          return res.type('image/jpeg').send(await faceCrop(deps.imagesRoot, relative, source.box));
+        }
+      } catch (error) {
+        // A photo gone from the volume: the placeholder says as much as can be said.
+        if (!isAppError(error)) throw error;
+      }
+    }
+    res.type('image/svg+xml').send(initialsSvg(person.name));
+  });
+  app.get('/people/:id/photos/:photoId', async (req, res) => {
+    const person = await personOr404(req);
+    const photoId = positiveIntParam(req.params.photoId, 'photoId');
+    const photo = (await deps.results.enrolmentPhotos(person.id)).find(
+      (candidate) => candidate.id === photoId,
+    );
+    if (!photo?.storedPath)
+      throw new AppError('NOT_FOUND', `No stored enrolment photo ${String(req.params.photoId)}.`);
+    res.type('image/jpeg').send(await thumbnail(deps.imagesRoot, photo.storedPath, 320, 320));
   });
 
-  // Admin actions: a confirmation page, then a form POST with the session's CSRF token.
+  // ---- admin: people ----------------------------------------------------------------------
+  app.post('/people', ...admin, async (req, res) => {
+    const body = (req.body ?? {}) as { name?: unknown };
+    const outcome = await addPerson(actionDeps, actorOf(req), body.name, formFiles.get(req) ?? []);
+    done(req, res, outcome.personId ? `/people/${outcome.personId}` : '/people', outcome.flash);
+  });
+  app.post('/people/:id/photos', ...admin, async (req, res) => {
+    const person = await personOr404(req);
+    const outcome = await enrolUploads(
+      actionDeps,
+      actorOf(req),
+      person.id,
+      formFiles.get(req) ?? [],
+    );
+    done(req, res, `/people/${person.id}`, outcome.flash);
+  });
+  app.post('/people/:id/rename', ...admin, async (req, res) => {
+    const id = idOf(req, 'person');
+    const message = await renamePerson(
+      actionDeps,
+      actorOf(req),
+      id,
+      (req.body as { name?: unknown })?.name,
+    );
+    done(req, res, `/people/${id}`, [message]);
+  });
+  app.post('/people/:id/merge', ...admin, async (req, res) => {
+    const id = idOf(req, 'person');
+    const message = await mergePeople(
+      actionDeps,
+      actorOf(req),
+      id,
+      (req.body as { from?: unknown })?.from,
+    );
+    done(req, res, `/people/${id}`, [message]);
+  });
+  app.post('/people/:id/photos/:photoId/remove', ...admin, async (req, res) => {
+    const id = idOf(req, 'person');
+    const photoId = positiveIntParam(req.params.photoId, 'photoId');
+    if (photoId === undefined) throw new AppError('NOT_FOUND', 'no such enrolment photo');
+    const message = await removeEnrolmentPhoto(actionDeps, actorOf(req), id, photoId);
+    done(req, res, `/people/${id}`, [message]);
+  });
+
+  // Deletions: a confirmation page, then a form POST with the session's CSRF token.
   app.get('/people/:id/forget', requireRole('admin'), async (req, res) => {
-    const id = positiveIntParam(req.params.id, 'id');
-    const person = id === undefined ? undefined : await deps.people.get(id);
-    if (!person) throw new AppError('NOT_FOUND', `No person with id ${req.params.id}.`);
-    res.type('html').send(
+    const person = await personOr404(req);
+    page(
+      res,
       confirmPage({
         title: `Forget ${person.name}?`,
         explanation: `This deletes ${person.name}, their face descriptors and the enrolment photos facetrail stored. Photos they were recognised on stay, with their faces marked unknown. It cannot be undone, and a known-people folder will not enrol them again.`,
         action: `/people/${person.id}/forget`,
         button: `Forget ${person.name}`,
+        cancel: `/people/${person.id}`,
         viewer: viewerOf(req)!,
       }),
     );
   });
   app.post('/people/:id/forget', ...admin, async (req, res) => {
-    await forgetPerson(forgetDeps, idOf(req, 'person'));
-    res.redirect(303, '/?done=forgotten');
+    const id = idOf(req, 'person');
+    await forgetPerson(forgetDeps, id);
+    await deps.audit.record({ actor: actorOf(req), action: 'person.forget', personId: id });
+    res.redirect(303, '/people?done=forgotten');
   });
   app.get('/images/:id/delete', requireRole('admin'), async (req, res) => {
-    const id = idOf(req, 'image');
-    const record = await deps.images.get(id);
-    if (!record) throw new AppError('NOT_FOUND', `No image with id ${id}.`);
-    res.type('html').send(
+    const record = await imageOr404(req);
+    page(
+      res,
       confirmPage({
-        title: `Delete image ${id}?`,
-        explanation: `This deletes image ${id} (${record.path}), its faces, and the photo itself if it was uploaded to facetrail. It cannot be undone.`,
-        action: `/images/${id}/delete`,
-        button: 'Delete the image',
+        title: `Delete photo ${record.id}?`,
+        explanation: `This deletes photo ${record.id} (${record.originalName ?? record.path}), its faces, and the photo itself if it was uploaded to facetrail. It cannot be undone.`,
+        action: `/images/${record.id}/delete`,
+        button: 'Delete the photo',
+        cancel: `/images/${record.id}`,
         viewer: viewerOf(req)!,
       }),
     );
   });
   app.post('/images/:id/delete', ...admin, async (req, res) => {
-    await deleteImage(forgetDeps, idOf(req, 'image'));
+    const id = idOf(req, 'image');
+    await deleteImage(forgetDeps, id);
+    await deps.audit.record({ actor: actorOf(req), action: 'image.delete', imageId: id });
     res.redirect(303, '/?done=deleted');
   });
   // The same for scripts: DELETE with a Bearer admin key (or a session and X-CSRF-Token).
   app.delete('/api/people/:id', ...admin, async (req, res) => {
-    await forgetPerson(forgetDeps, idOf(req, 'person'));
+    const id = idOf(req, 'person');
+    await forgetPerson(forgetDeps, id);
+    await deps.audit.record({ actor: actorOf(req), action: 'person.forget', personId: id });
     res.status(204).end();
   });
   app.delete('/api/images/:id', ...admin, async (req, res) => {
-    await deleteImage(forgetDeps, idOf(req, 'image'));
+    const id = idOf(req, 'image');
+    await deleteImage(forgetDeps, id);
+    await deps.audit.record({ actor: actorOf(req), action: 'image.delete', imageId: id });
     res.status(204).end();
+  });
+
+  // ---- audit log --------------------------------------------------------------------------
+  app.get('/audit', requireRole('admin'), async (req, res) => {
+    const before = positiveIntParam(req.query.before, 'before');
+    const { entries, next } = await deps.audit.list({ before, limit: 50 });
+    page(res, auditPage({ entries, next, newest: before !== undefined, viewer: viewerOf(req)! }));
   });
 
   app.use((req, _res, next) =>
@@ -286,6 +571,14 @@ function idOf(req: Request, what: string): number {
   const id = positiveIntParam(req.params.id, 'id');
   if (id === undefined) throw new AppError('NOT_FOUND', `no ${what} with id ${req.params.id}`);
   return id;
+}
+
+function readPersonCursor(req: Request) {
+  const before = positiveIntParam(req.query.before, 'before');
+  const after = positiveIntParam(req.query.after, 'after');
+  if (before !== undefined) return { before };
+  if (after !== undefined) return { after };
+  return undefined;
 }
 
 /** A person in a browser gets an error page (a JSON client gets the JSON error next). */

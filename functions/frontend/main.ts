@@ -1,4 +1,11 @@
 import { runFunction } from '../../lib/http/run-function.js';
 import { config, frontend, logger } from './index.js';
 
-await runFunction({ name: 'frontend', port: config.port, logger, close: frontend.close });
+await runFunction({
+  name: 'frontend',
+  port: config.port,
+  logger,
+  // Enrolment photos are uploaded from the page.
+  maxBodyBytes: config.maxUploadBytes,
+  close: frontend.close,
+});

@@ -14,6 +14,8 @@ interface SessionData {
   /** Expiry, epoch milliseconds; checked on every request, whatever the cookie's own expiry. */
   exp?: number;
   csrfToken?: string;
+  /** Messages an action leaves for the next page (post, redirect, get). */
+  flash?: Array<{ kind: 'notice' | 'error'; text: string }>;
 }
 
 const sessionOf = (req: Request): SessionData | undefined =>
@@ -124,6 +126,22 @@ export function createSessions(options: SessionOptions) {
     },
     signOut(req: Request) {
       req.session = null;
+    },
+    /** Leaves messages for the next page this browser shows (nothing without a session). */
+    flash(req: Request, messages: NonNullable<SessionData['flash']>) {
+      const session = sessionOf(req);
+      if (!session?.pid || messages.length === 0) return;
+      // A cookie holds about 4 KB: keep the first messages, each cut short.
+      session.flash = [...(session.flash ?? []), ...messages]
+        .slice(0, 8)
+        .map((message) => ({ kind: message.kind, text: message.text.slice(0, 300) }));
+    },
+    /** The messages left for this page, removed from the session. */
+    takeFlash(req: Request): NonNullable<SessionData['flash']> {
+      const session = sessionOf(req);
+      const messages = session?.flash ?? [];
+      if (session?.flash) delete session.flash;
+      return messages;
     },
     principalOf,
   };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parse as parseDisposition } from 'content-disposition';
 import express, { type Request, type Response, type Router } from 'express';
 import { AppError } from '../../lib/errors.js';
 import type { IdempotencyInput, ImagesRepository } from '../../lib/db/images-repo.js';
@@ -10,16 +11,31 @@ import { authenticateBearer, requireRole } from '../../lib/http/auth.js';
 import { healthRoutes } from '../../lib/http/health.js';
 import { jsonErrorHandler } from '../../lib/http/json-errors.js';
 import { listFilter } from '../../lib/http/list-query.js';
+import { isMultipart, parseMultipart } from '../../lib/http/multipart.js';
 import type { Metrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
 import { deleteImage, forgetPerson } from '../../lib/privacy/forgetting.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
 import type { RescoreFilter, RescoreSummary } from '../../lib/rescore.js';
-import { createPerson, enrolPhoto, type Enroller } from './enrolment.js';
+import { sniffImageType } from '../../lib/image-type.js';
+import {
+  parseMetadata,
+  type ImageMetadata,
+  type RawMetadata,
+} from '../../lib/submission-metadata.js';
+import { createPerson, enrolPhoto, type Enroller } from '../../lib/enrolment.js';
 import { rescoreRequest } from './rescore.js';
 import { checkKeyName, createKey } from './keys.js';
 import { checkUpload, saveUpload } from './uploads.js';
-import { findReplay, submitImages, submitUploaded, type SubmitResult } from './submit-images.js';
+import {
+  findReplay,
+  submitImages,
+  submitUploaded,
+  type PathSubmission,
+  type SavedUpload,
+  type SubmitItem,
+  type SubmitResult,
+} from './submit-images.js';
 
 export interface ReceiverDeps {
   images: ImagesRepository;
@@ -34,6 +50,8 @@ export interface ReceiverDeps {
   topic: string;
   imagesRoot: string;
   maxPathsPerRequest: number;
+  /** The largest photo an upload may carry (one file of a form too). */
+  maxUploadBytes: number;
   logger: Logger;
   metrics: Metrics;
   ready: () => Promise<boolean>;
@@ -43,37 +61,88 @@ export interface ReceiverDeps {
 
 const isJson = (req: Request) => Boolean(req.is(['json', '+json']));
 
-function idempotencyOf(req: Request): IdempotencyInput | undefined {
+function idempotencyOf(req: Request, metadata?: ImageMetadata): IdempotencyInput | undefined {
   const key = req.get('idempotency-key');
   if (key === undefined) return undefined;
   if (key.trim() === '' || key.length > 255)
     throw new AppError('INVALID_REQUEST', 'Idempotency-Key must be 1 to 255 characters');
   const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(JSON.stringify(req.body ?? null));
-  const requestHash = createHash('sha256')
-    .update(`${req.method} ${req.path}\n`)
-    .update(body)
-    .digest('hex');
-  return { key: key.trim(), requestHash };
+  const hash = createHash('sha256').update(`${req.method} ${req.path}\n`).update(body);
+  // An upload's metadata travels beside its body: the same photo named otherwise is another request.
+  const described = metadata && Object.values(metadata).some((value) => value !== null);
+  if (described) hash.update(`\n${JSON.stringify(metadata)}`);
+  return { key: key.trim(), requestHash: hash.digest('hex') };
 }
 
-/** `{"paths":[...]}`, seed-style `{"paths":[{"path":...}]}` or `{"path":...}` to a list of paths, or undefined. */
-function pathsOf(body: unknown, seedBulk: boolean): { paths: unknown[]; bulk: boolean } {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new AppError('INVALID_REQUEST', 'send {"path": "..."} or {"paths": ["...", ...]}');
-  }
-  const { path, paths } = body as { path?: unknown; paths?: unknown };
-  if (paths !== undefined) {
-    if (!Array.isArray(paths) || paths.length === 0)
+/** What a submission may say about its photos, read from an object (JSON body, form fields). */
+function rawMetadataOf(source: Record<string, unknown>, withFilename: boolean): RawMetadata {
+  return {
+    door: source.door,
+    camera: source.camera,
+    capturedAt: source.capturedAt,
+    ...(withFilename ? { filename: source.filename } : {}),
+  };
+}
+
+const shapeError = () =>
+  new AppError(
+    'INVALID_REQUEST',
+    'send {"path": "..."} or {"paths": ["...", ...]} (items may be {"path", "door", "capturedAt", "filename"})',
+  );
+
+/**
+ * `{"path": …}`, `{"paths": [...]}` or the seed's `{"paths": [{"path": …}]}` as submissions.
+ * Every form may carry `door` (or `camera`), `capturedAt` and `filename`; a bulk request's
+ * top-level door and capturedAt apply to each item that does not say otherwise.
+ */
+function submissionsOf(body: unknown): { items: PathSubmission[]; bulk: boolean } {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw shapeError();
+  const top = body as Record<string, unknown>;
+  if (top.paths !== undefined) {
+    if (!Array.isArray(top.paths) || top.paths.length === 0)
       throw new AppError('INVALID_REQUEST', '"paths" must be a non-empty array');
-    return {
-      paths: seedBulk
-        ? paths.map((item) => (item as { path?: unknown } | null)?.path ?? item)
-        : paths,
-      bulk: true,
-    };
+    const shared = rawMetadataOf(top, false);
+    const items = top.paths.map((item: unknown): PathSubmission => {
+      if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
+        const own = item as Record<string, unknown>;
+        const metadata = rawMetadataOf(own, true);
+        return {
+          path: own.path,
+          metadata: {
+            ...shared,
+            ...Object.fromEntries(
+              Object.entries(metadata).filter(([, value]) => value !== undefined),
+            ),
+          },
+        };
+      }
+      return { path: item, metadata: shared };
+    });
+    return { items, bulk: true };
   }
-  if (path !== undefined) return { paths: [path], bulk: false };
-  throw new AppError('INVALID_REQUEST', 'send {"path": "..."} or {"paths": ["...", ...]}');
+  if (top.path !== undefined)
+    return { items: [{ path: top.path, metadata: rawMetadataOf(top, true) }], bulk: false };
+  throw shapeError();
+}
+
+/** A raw upload's metadata: query parameters, else headers (the file name also from Content-Disposition). */
+function uploadMetadataOf(req: Request): ImageMetadata {
+  const query = req.query as Record<string, unknown>;
+  let dispositionName: string | undefined;
+  const disposition = req.get('content-disposition');
+  if (disposition) {
+    try {
+      dispositionName = parseDisposition(disposition).parameters.filename;
+    } catch {
+      throw new AppError('INVALID_REQUEST', 'the Content-Disposition header cannot be read');
+    }
+  }
+  return parseMetadata({
+    door: query.door ?? req.get('x-door'),
+    camera: query.camera ?? req.get('x-camera'),
+    capturedAt: query.capturedAt ?? req.get('x-captured-at'),
+    filename: query.filename ?? dispositionName,
+  });
 }
 
 function answer(res: Response, result: SubmitResult, bulk: boolean): void {
@@ -136,35 +205,90 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
   app.use(healthRoutes({ ready: deps.ready, registry: deps.metrics.registry }));
   app.use(authenticateBearer(deps.authenticator));
 
-  const submitJson = (seedBulk: boolean) => async (req: Request, res: Response) => {
+  const submitJson = async (req: Request, res: Response) => {
     if (!isJson(req))
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/json');
-    const { paths, bulk } = pathsOf(req.body, seedBulk);
-    if (paths.length > deps.maxPathsPerRequest) {
+    const { items, bulk } = submissionsOf(req.body);
+    if (items.length > deps.maxPathsPerRequest) {
       throw new AppError(
         'TOO_MANY_PATHS',
         `send at most ${deps.maxPathsPerRequest} paths per request`,
       );
     }
-    const result = await submitImages(submitDeps, paths, idempotencyOf(req));
+    const result = await submitImages(submitDeps, items, idempotencyOf(req));
     if (!result.replayed) accepted.inc(result.accepted);
     answer(res, result, bulk);
   };
 
-  app.post('/images', ingest, async (req, res) => {
-    if (isJson(req)) return submitJson(false)(req, res);
+  /**
+   * An HTML form (multipart/form-data): each file a photo, the fields door (or camera),
+   * capturedAt and filename for all of them. Files that are not images are refused one by one.
+   */
+  const submitForm = async (req: Request, res: Response) => {
+    const form = await parseMultipart(req.headers, req.body, {
+      maxFiles: deps.maxPathsPerRequest,
+      maxFileBytes: deps.maxUploadBytes,
+    });
+    if (form.files.length === 0)
+      throw new AppError('INVALID_REQUEST', 'the form has no photo: add a file field');
+    const shared = parseMetadata(rawMetadataOf(form.fields, form.files.length === 1));
     const idempotency = idempotencyOf(req);
+    const replay = await findReplay(submitDeps, idempotency);
+    if (replay) return answer(res, replay, form.files.length > 1);
+    const saved: SavedUpload[] = [];
+    const refused = new Map<number, SubmitItem>();
+    for (const [index, file] of form.files.entries()) {
+      const type = sniffImageType(file.bytes);
+      if (!type) {
+        const error = new AppError(
+          'NOT_AN_IMAGE',
+          `"${file.filename ?? file.field}" is not a JPEG, PNG or WebP image`,
+        );
+        refused.set(index, {
+          path: file.filename ?? file.field,
+          error: { code: error.code, message: error.message },
+        });
+        continue;
+      }
+      const relative = await saveUpload(deps.imagesRoot, { type, bytes: file.bytes });
+      saved.push({
+        relative,
+        metadata: {
+          ...shared,
+          originalName:
+            shared.originalName ?? parseMetadata({ filename: file.filename }).originalName,
+        },
+      });
+    }
+    const result =
+      saved.length > 0
+        ? await submitUploaded(submitDeps, saved, idempotency)
+        : { items: [], accepted: 0, replayed: false };
+    if (!result.replayed) accepted.inc(result.accepted);
+    // The answer lists the files in the form's order, refused ones in their place.
+    const items: SubmitItem[] = [];
+    let next = 0;
+    for (let index = 0; index < form.files.length; index++)
+      items.push(refused.get(index) ?? result.items[next++]!);
+    answer(res, { ...result, items }, form.files.length > 1);
+  };
+
+  app.post('/images', ingest, async (req, res) => {
+    if (isJson(req)) return submitJson(req, res);
+    if (isMultipart(req.get('content-type'))) return submitForm(req, res);
+    const metadata = uploadMetadataOf(req);
+    const idempotency = idempotencyOf(req, metadata);
     const replay = await findReplay(submitDeps, idempotency);
     if (replay) return answer(res, replay, false);
     const upload = checkUpload(req.get('content-type'), req.body);
     const saved = await saveUpload(deps.imagesRoot, upload);
-    const result = await submitUploaded(submitDeps, saved, idempotency);
+    const result = await submitUploaded(submitDeps, [{ relative: saved, metadata }], idempotency);
     if (!result.replayed) accepted.inc(result.accepted);
     answer(res, result, false);
   });
   // The seed's API, kept for its clients.
-  app.post('/image/post', ingest, submitJson(false));
-  app.post('/images/post', ingest, submitJson(true));
+  app.post('/image/post', ingest, submitJson);
+  app.post('/images/post', ingest, submitJson);
 
   // Read endpoints the CLI uses, so that one URL (the receiver's) serves every command.
   app.get('/images', viewer, async (req, res) => {

@@ -1,11 +1,17 @@
 import { AppError, isAppError } from '../../lib/errors.js';
-import type { ImagesRepository, IdempotencyInput } from '../../lib/db/images-repo.js';
+import type { ImagesRepository, IdempotencyInput, NewImage } from '../../lib/db/images-repo.js';
 import { IdempotencyConflictError } from '../../lib/db/images-repo.js';
 import { buildImageSubmittedEvent, toStructuredJson } from '../../lib/events/image-event.js';
 import { resolveImagePath } from '../../lib/image-paths.js';
 import { sniffImageFile } from '../../lib/image-type.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
+import {
+  completeMetadata,
+  parseMetadata,
+  type ImageMetadata,
+  type RawMetadata,
+} from '../../lib/submission-metadata.js';
 
 /** images.path is VARCHAR(1024). */
 const MAX_PATH_LENGTH = 1024;
@@ -18,6 +24,12 @@ export interface SubmitDeps {
   logger: Logger;
 }
 
+/** One photo of a submission by path: the path and what the client said about it. */
+export interface PathSubmission {
+  path: unknown;
+  metadata: RawMetadata;
+}
+
 export type AcceptedItem = { id: number; path: string; status: string };
 export type RefusedItem = { path: unknown; error: { code: string; message: string } };
 export type SubmitItem = AcceptedItem | RefusedItem;
@@ -28,12 +40,16 @@ export interface SubmitResult {
   replayed: boolean;
 }
 
-/** A path the caller gave, checked: inside the root, a regular file, an image. */
+/** A path the caller gave, checked: inside the root, a regular file, an image; its metadata valid. */
 async function checkPath(
   imagesRoot: string,
-  input: unknown,
-): Promise<{ ok: true; relative: string } | { ok: false; item: RefusedItem }> {
+  submission: PathSubmission,
+): Promise<
+  { ok: true; relative: string; metadata: ImageMetadata } | { ok: false; item: RefusedItem }
+> {
+  const input = submission.path;
   try {
+    const metadata = parseMetadata(submission.metadata);
     const resolved = await resolveImagePath(imagesRoot, input);
     // The column holds 1024 characters; a longer path would fail the whole request.
     if (resolved.relative.length > MAX_PATH_LENGTH) {
@@ -45,7 +61,11 @@ async function checkPath(
     if (!(await sniffImageFile(resolved.absolute))) {
       throw new AppError('NOT_AN_IMAGE', `"${String(input)}" is not a JPEG, PNG or WebP image`);
     }
-    return { ok: true, relative: resolved.relative };
+    return {
+      ok: true,
+      relative: resolved.relative,
+      metadata: completeMetadata(metadata, resolved.relative),
+    };
   } catch (error) {
     if (!isAppError(error)) throw error;
     return {
@@ -62,17 +82,20 @@ async function checkPath(
  */
 export async function submitImages(
   deps: SubmitDeps,
-  inputs: unknown[],
+  inputs: PathSubmission[],
   idempotency?: IdempotencyInput,
 ): Promise<SubmitResult> {
   const replay = await findReplay(deps, idempotency);
   if (replay) return replay;
 
   const checked = await Promise.all(inputs.map((input) => checkPath(deps.imagesRoot, input)));
-  const acceptedPaths = checked.flatMap((check) => (check.ok ? [check.relative] : []));
+  const accepted = checked.flatMap((check) =>
+    check.ok ? [{ path: check.relative, metadata: check.metadata }] : [],
+  );
+  const acceptedPaths = accepted.map((image) => image.path);
   let ids: number[] = [];
   if (acceptedPaths.length > 0) {
-    const created = await createOrConflict(deps, acceptedPaths, idempotency);
+    const created = await createOrConflict(deps, accepted, idempotency);
     if (created.replayed) return replayResult(deps, created.ids);
     ids = created.ids;
     await publishEvents(
@@ -89,18 +112,38 @@ export async function submitImages(
   return { items, accepted: ids.length, replayed: false };
 }
 
-/** Accepts an uploaded image already saved under the root. */
+/** An upload saved under the root, with what the client said about it. */
+export interface SavedUpload {
+  relative: string;
+  metadata: ImageMetadata;
+}
+
+/** Accepts uploaded images already saved under the root (one request, one transaction). */
 export async function submitUploaded(
   deps: SubmitDeps,
-  relativePath: string,
+  uploads: SavedUpload[],
   idempotency?: IdempotencyInput,
 ): Promise<SubmitResult> {
-  const created = await createOrConflict(deps, [relativePath], idempotency);
+  const created = await createOrConflict(
+    deps,
+    uploads.map((upload) => ({
+      path: upload.relative,
+      metadata: completeMetadata(upload.metadata, upload.relative),
+    })),
+    idempotency,
+  );
   if (created.replayed) return replayResult(deps, created.ids);
-  await publishEvents(deps, [{ imageId: created.ids[0]!, path: relativePath }]);
+  await publishEvents(
+    deps,
+    created.ids.map((id, index) => ({ imageId: id, path: uploads[index]!.relative })),
+  );
   return {
-    items: [{ id: created.ids[0]!, path: relativePath, status: 'PENDING' }],
-    accepted: 1,
+    items: created.ids.map((id, index) => ({
+      id,
+      path: uploads[index]!.relative,
+      status: 'PENDING',
+    })),
+    accepted: created.ids.length,
     replayed: false,
   };
 }
@@ -120,9 +163,13 @@ export async function findReplay(
   }
 }
 
-async function createOrConflict(deps: SubmitDeps, paths: string[], idempotency?: IdempotencyInput) {
+async function createOrConflict(
+  deps: SubmitDeps,
+  images: NewImage[],
+  idempotency?: IdempotencyInput,
+) {
   try {
-    return await deps.images.createImages(paths, idempotency);
+    return await deps.images.createImages(images, idempotency);
   } catch (error) {
     if (error instanceof IdempotencyConflictError)
       throw new AppError('IDEMPOTENCY_KEY_REUSED', error.message);

@@ -1,9 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../lib/errors.js';
 import { IMAGE_MEDIA_TYPES, sniffImageType, type ImageType } from '../../lib/image-type.js';
-import { ENROLMENTS_DIR, UPLOADS_DIR } from '../../lib/privacy/stored-files.js';
+import { UPLOADS_DIR } from '../../lib/privacy/stored-files.js';
 
 const EXTENSIONS: Record<ImageType, string> = { jpeg: 'jpg', png: 'png', webp: 'webp' };
 
@@ -34,30 +34,4 @@ export async function saveUpload(
   // wx: never overwrite; a UUID collision would be a bug worth failing loudly on.
   await writeFile(absolute, upload.bytes, { flag: 'wx' });
   return relative;
-}
-
-/**
- * Saves an enrolment photo as IMAGES_ROOT/enrolments/<personId>/<sha256>.<ext>; the same photo
- * twice is one file. `created` is false when the file was there already.
- */
-export async function saveEnrolmentPhoto(
-  imagesRoot: string,
-  personId: number,
-  upload: { type: ImageType; bytes: Buffer },
-): Promise<{ relative: string; created: boolean }> {
-  const hash = createHash('sha256').update(upload.bytes).digest('hex');
-  const relative = path.posix.join(
-    ENROLMENTS_DIR,
-    String(personId),
-    `${hash}.${EXTENSIONS[upload.type]}`,
-  );
-  const absolute = path.join(imagesRoot, relative);
-  await mkdir(path.dirname(absolute), { recursive: true });
-  try {
-    await writeFile(absolute, upload.bytes, { flag: 'wx' });
-    return { relative, created: true };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { relative, created: false };
-    throw error;
-  }
 }

@@ -46,6 +46,7 @@ export function createReceiver(
     topic: config.topic,
     imagesRoot: config.imagesRoot,
     maxPathsPerRequest: config.maxPathsPerRequest,
+    maxUploadBytes: config.maxUploadBytes,
     logger,
     metrics: createMetrics('receiver'),
     // Ready when the source of truth answers; a queue outage only delays work (the redeemer re-sends).

@@ -11,4 +11,5 @@ INSERT INTO schema_migrations (version, name, applied_at) VALUES
   (1, '001_initial_schema.sql', UTC_TIMESTAMP(3)),
   (2, '002_idempotency_key_binary.sql', UTC_TIMESTAMP(3)),
   (3, '003_access_and_forgetting.sql', UTC_TIMESTAMP(3)),
-  (5, '005_face_quality_and_descriptors.sql', UTC_TIMESTAMP(3));
+  (5, '005_face_quality_and_descriptors.sql', UTC_TIMESTAMP(3)),
+  (6, '006_results_page.sql', UTC_TIMESTAMP(3));

@@ -66,6 +66,8 @@ GRANT SELECT, INSERT, DELETE ON \`${db}\`.person TO 'facetrail_receiver'@'%';
 GRANT SELECT, DELETE ON \`${db}\`.person_images TO 'facetrail_receiver'@'%';
 GRANT SELECT, INSERT, DELETE ON \`${db}\`.forgotten_people TO 'facetrail_receiver'@'%';
 GRANT SELECT, INSERT, DELETE, UPDATE (last_used_at) ON \`${db}\`.api_keys TO 'facetrail_receiver'@'%';
+-- Forgetting a person clears the details (names) of their audit log entries.
+GRANT SELECT (person_id), UPDATE (details) ON \`${db}\`.audit_log TO 'facetrail_receiver'@'%';
 
 -- Processor: claims an image, stores its faces and its final status (or hands it back).
 CREATE USER IF NOT EXISTS 'facetrail_processor'@'%' IDENTIFIED BY '${processor}';
@@ -74,13 +76,16 @@ GRANT SELECT, UPDATE ON \`${db}\`.images TO 'facetrail_processor'@'%';
 GRANT SELECT, INSERT, DELETE ON \`${db}\`.faces TO 'facetrail_processor'@'%';
 
 -- Frontend: reads results, people and keys (sign-in), records when a key was last used (that
--- column only), and forgets people and deletes images for an admin. It creates nothing.
+-- column only), and does an admin's changes from the page: adds, renames, merges and forgets
+-- people, removes enrolment photos (the recognizer stores new ones), deletes images, and writes
+-- each change to the audit log.
 CREATE USER IF NOT EXISTS 'facetrail_frontend'@'%' IDENTIFIED BY '${frontend}';
 ALTER USER 'facetrail_frontend'@'%' IDENTIFIED BY '${frontend}';
 GRANT SELECT, DELETE ON \`${db}\`.images TO 'facetrail_frontend'@'%';
 GRANT SELECT, UPDATE, DELETE ON \`${db}\`.faces TO 'facetrail_frontend'@'%';
-GRANT SELECT, DELETE ON \`${db}\`.person TO 'facetrail_frontend'@'%';
-GRANT SELECT, DELETE ON \`${db}\`.person_images TO 'facetrail_frontend'@'%';
+GRANT SELECT, INSERT, UPDATE (name), DELETE ON \`${db}\`.person TO 'facetrail_frontend'@'%';
+GRANT SELECT, UPDATE (person_id), DELETE ON \`${db}\`.person_images TO 'facetrail_frontend'@'%';
+GRANT SELECT, INSERT, UPDATE (details) ON \`${db}\`.audit_log TO 'facetrail_frontend'@'%';
 GRANT SELECT, INSERT, DELETE ON \`${db}\`.forgotten_people TO 'facetrail_frontend'@'%';
 GRANT SELECT, UPDATE (last_used_at) ON \`${db}\`.api_keys TO 'facetrail_frontend'@'%';
 

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from './connect.js';
 import { isDuplicateKeyError } from './connect.js';
+import type { ImageMetadata } from '../submission-metadata.js';
 import type { ImageStatus } from './schema.js';
 
 /** A face's quality (lib/recognizer-client's FaceQuality); null for faces stored before it existed. */
@@ -12,6 +13,8 @@ export interface StoredFaceQuality {
 }
 
 export interface FaceRecord {
+  /** The face's row id (stable while the image exists). */
+  id: number;
   box: { x: number; y: number; width: number; height: number };
   score: number;
   person: { id: number; name: string } | null;
@@ -31,8 +34,20 @@ export interface ImageRecord {
   createdAt: string;
   updatedAt: string;
   processedAt: string | null;
+  /** The door or camera (from the submission or a door-1/... path), or null. */
+  door: string | null;
+  /** When the photo was taken, as the submission said (EXIF through the CLI), or null. */
+  capturedAt: string | null;
+  /** The client's file name (uploads are stored under a UUID), or null. */
+  originalName: string | null;
   faces: FaceRecord[];
   people: Array<{ id: number; name: string }>;
+}
+
+/** A photo to insert: its path, and what the submission said about it. */
+export interface NewImage {
+  path: string;
+  metadata?: ImageMetadata;
 }
 
 export interface NewFace {
@@ -82,6 +97,9 @@ type ImageRow = {
   created_at: Date;
   updated_at: Date;
   processed_at: Date | null;
+  door: string | null;
+  captured_at: Date | null;
+  original_name: string | null;
 };
 
 export class ImagesRepository {
@@ -92,7 +110,7 @@ export class ImagesRepository {
    * of the same request returns the rows it created; another body under the same key is refused.
    */
   async createImages(
-    paths: string[],
+    images: Array<string | NewImage>,
     idempotency?: IdempotencyInput,
   ): Promise<{ ids: number[]; replayed: boolean }> {
     if (idempotency) {
@@ -103,11 +121,15 @@ export class ImagesRepository {
       const ids = await this.db.transaction().execute(async (trx) => {
         const now = new Date();
         const created: number[] = [];
-        for (const [index, path] of paths.entries()) {
+        for (const [index, image] of images.entries()) {
+          const { path, metadata } = typeof image === 'string' ? { path: image } : image;
           const result = await trx
             .insertInto('images')
             .values({
               path,
+              door: metadata?.door ?? null,
+              captured_at: metadata?.capturedAt ?? null,
+              original_name: metadata?.originalName ?? null,
               status: 'PENDING',
               attempts: 0,
               idempotency_key: idempotency?.key ?? null,
@@ -181,6 +203,9 @@ export class ImagesRepository {
         'created_at',
         'updated_at',
         'processed_at',
+        'door',
+        'captured_at',
+        'original_name',
       ])
       .where('id', 'in', ids)
       .execute();
@@ -244,6 +269,7 @@ export class ImagesRepository {
       .selectFrom('faces')
       .leftJoin('person', 'person.id', 'faces.person_id')
       .select([
+        'faces.id',
         'faces.image_id',
         'faces.box_x',
         'faces.box_y',
@@ -267,6 +293,7 @@ export class ImagesRepository {
     for (const row of rows) {
       const list = faces.get(Number(row.image_id)) ?? [];
       list.push({
+        id: Number(row.id),
         box: { x: row.box_x, y: row.box_y, width: row.box_width, height: row.box_height },
         score: Number(row.score),
         person:
@@ -508,6 +535,9 @@ function toRecord(row: ImageRow, faces: FaceRecord[]): ImageRecord {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     processedAt: iso(row.processed_at),
+    door: row.door,
+    capturedAt: iso(row.captured_at),
+    originalName: row.original_name,
     faces,
     people: [...people.values()].sort((a, b) => a.name.localeCompare(b.name)),
   };

@@ -116,12 +116,18 @@ export class PeopleRepository {
             .select(sql<number>`COUNT(DISTINCT faces.image_id)`.as('n'))
             .whereRef('faces.person_id', '=', 'person.id')
             .as('sightings'),
+        // The newest photo they are on is the one with the largest id (ids grow with receipt):
+        // one probe of the faces index and one primary-key lookup, not a join of every sighting.
         (eb) =>
           eb
-            .selectFrom('faces')
-            .innerJoin('images', 'images.id', 'faces.image_id')
-            .select((inner) => inner.fn.max('images.created_at').as('last'))
-            .whereRef('faces.person_id', '=', 'person.id')
+            .selectFrom('images')
+            .select('images.created_at')
+            .where('images.id', '=', (inner) =>
+              inner
+                .selectFrom('faces')
+                .select((faces) => faces.fn.max('faces.image_id').as('last_image'))
+                .whereRef('faces.person_id', '=', 'person.id'),
+            )
             .as('last_seen_at'),
       ])
       .orderBy('person.name')
@@ -159,6 +165,8 @@ export class PeopleRepository {
     faceSize?: number;
     /** The copy facetrail wrote of an uploaded photo, relative to IMAGES_ROOT. */
     storedPath?: string | null;
+    /** Where the face is on the photo (for the person's face crop). */
+    box?: { x: number; y: number; width: number; height: number } | null;
   }): Promise<{ id: number; alreadyEnrolled: boolean }> {
     const existing = await this.findPersonImageByHash(input.contentHash);
     if (existing) return { id: existing.id, alreadyEnrolled: true };
@@ -172,6 +180,10 @@ export class PeopleRepository {
           descriptor: encodeDescriptor(input.descriptor),
           quality_size: input.faceSize === undefined ? null : Math.round(input.faceSize),
           stored_path: input.storedPath ?? null,
+          box_x: input.box ? Math.round(input.box.x) : null,
+          box_y: input.box ? Math.round(input.box.y) : null,
+          box_width: input.box ? Math.round(input.box.width) : null,
+          box_height: input.box ? Math.round(input.box.height) : null,
           created_at: new Date(),
         })
         .executeTakeFirstOrThrow();
@@ -208,12 +220,20 @@ export class PeopleRepository {
     }));
   }
 
-  /** A cheap fingerprint of the gallery (count and newest id): replicas poll it to know when to reload. */
+  /**
+   * A cheap fingerprint of the gallery: replicas poll it to know when to reload. Count and
+   * newest id change with enrolments and removals; the sum of person ids changes when photos
+   * move from one person to another (a merge on the results page).
+   */
   async galleryVersion(): Promise<string> {
     const row = await this.db
       .selectFrom('person_images')
-      .select([sql<number>`COUNT(*)`.as('count'), sql<number>`COALESCE(MAX(id), 0)`.as('max_id')])
+      .select([
+        sql<number>`COUNT(*)`.as('count'),
+        sql<number>`COALESCE(MAX(id), 0)`.as('max_id'),
+        sql<number>`COALESCE(SUM(person_id), 0)`.as('owners'),
+      ])
       .executeTakeFirstOrThrow();
-    return `${Number(row.count)}:${Number(row.max_id)}`;
+    return `${Number(row.count)}:${Number(row.max_id)}:${Number(row.owners)}`;
   }
 }

@@ -55,6 +55,12 @@ export class PrivacyRepository {
         .executeTakeFirst();
       await trx.deleteFrom('person_images').where('person_id', '=', id).execute();
       await trx.deleteFrom('person').where('id', '=', id).execute();
+      // The audit log keeps that something was done, not to whom by name.
+      await trx
+        .updateTable('audit_log')
+        .set({ details: null })
+        .where('person_id', '=', id)
+        .execute();
       const hash = nameTombstone(person.name);
       await trx.deleteFrom('forgotten_people').where('name_hash', '=', hash).execute();
       await trx

@@ -23,6 +23,11 @@ export interface PersonImagesTable {
   quality_size: ColumnType<number | null, number | null | undefined, number | null>;
   /** Relative to IMAGES_ROOT: the copy of an uploaded enrolment photo facetrail wrote. */
   stored_path: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The face on the photo, for the person's face crop (NULL when not known). */
+  box_x: ColumnType<number | null, number | null | undefined, number | null>;
+  box_y: ColumnType<number | null, number | null | undefined, number | null>;
+  box_width: ColumnType<number | null, number | null | undefined, number | null>;
+  box_height: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ImagesTable {
@@ -40,6 +45,12 @@ export interface ImagesTable {
   updated_at: Date;
   published_at: Date | null;
   processed_at: Date | null;
+  /** The door or camera the photo came from (from the submission or a door-1/... path). */
+  door: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When the photo was taken (the submission's capturedAt, or the CLI's EXIF time). */
+  captured_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** The file name the client gave (uploads are stored under a UUID). */
+  original_name: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface FacesTable {
@@ -84,8 +95,22 @@ export interface ForgottenPeopleTable {
   forgotten_at: Date;
 }
 
+/** Who changed what, and when (admin actions on people, photos and faces). */
+export interface AuditLogTable {
+  id: Id;
+  created_at: ColumnType<Date, Date, never>;
+  actor: string;
+  actor_role: string;
+  action: string;
+  person_id: number | null;
+  image_id: number | null;
+  /** JSON: what changed (names, counts); cleared when the person is forgotten. */
+  details: string | null;
+}
+
 export interface Database {
   api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
   forgotten_people: ForgottenPeopleTable;
   person: PersonTable;
   person_images: PersonImagesTable;

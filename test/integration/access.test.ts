@@ -49,6 +49,8 @@ interface Route {
   label?: string;
   body?: () => Promise<{ type: string; data: string | Buffer }>;
   accept?: string;
+  /** An endless answer (an event stream): only its status is read. */
+  stream?: boolean;
   expect: Expected;
 }
 
@@ -68,6 +70,7 @@ describe('who may call what: every route × every role', () => {
   let people: PeopleRepository;
   let imageId = 0;
   let personId = 0;
+  let photoId = 0;
   let serial = 0;
 
   const json = (value: unknown) => async () => ({
@@ -75,6 +78,17 @@ describe('who may call what: every route × every role', () => {
     data: JSON.stringify(value),
   });
   const newPerson = async () => `/people/${(await people.create(`Target ${++serial}`)).id}`;
+  /** Form fields as a browser posts them. */
+  const form = (fields: () => Record<string, string>) => async () => ({
+    type: 'application/x-www-form-urlencoded',
+    data: new URLSearchParams(fields()).toString(),
+  });
+  /** An upload form with no file chosen. */
+  const emptyUpload = async () => ({
+    type: 'multipart/form-data; boundary=x-boundary',
+    data: '--x-boundary\r\nContent-Disposition: form-data; name="name"\r\n\r\nNobody\r\n--x-boundary--\r\n',
+  });
+  let mergeFrom = 0;
   const newImage = async () => `/images/${(await images.createImages(['door-1/a.jpg'])).ids[0]!}`;
 
   const TABLE: Route[] = [
@@ -93,6 +107,24 @@ describe('who may call what: every route × every role', () => {
       body: async () => ({
         type: 'image/jpeg',
         data: await readFile(path.join(root, 'door-1/a.jpg')),
+      }),
+      expect: INGEST,
+    },
+    // An HTML form upload (multipart/form-data) with the photo and a door.
+    {
+      fn: 'receiver',
+      method: 'POST',
+      path: '/images',
+      body: async () => ({
+        type: 'multipart/form-data; boundary=x-boundary',
+        data: Buffer.concat([
+          Buffer.from(
+            '--x-boundary\r\nContent-Disposition: form-data; name="door"\r\n\r\ndoor-1\r\n' +
+              '--x-boundary\r\nContent-Disposition: form-data; name="photo"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n',
+          ),
+          await readFile(path.join(root, 'door-1/a.jpg')),
+          Buffer.from('\r\n--x-boundary--\r\n'),
+        ]),
       }),
       expect: INGEST,
     },
@@ -167,6 +199,58 @@ describe('who may call what: every route × every role', () => {
     { fn: 'frontend', method: 'GET', path: '/api/images/{image}', expect: READ },
     { fn: 'frontend', method: 'GET', path: '/api/people', expect: READ },
     { fn: 'frontend', method: 'GET', path: '/images/{image}/thumbnail', expect: READ },
+    { fn: 'frontend', method: 'GET', path: '/images/{image}', expect: READ },
+    { fn: 'frontend', method: 'GET', path: '/images/{image}/photo', expect: READ },
+    { fn: 'frontend', method: 'GET', path: '/people', expect: READ },
+    { fn: 'frontend', method: 'GET', path: '/people/{person}/face', expect: READ },
+    { fn: 'frontend', method: 'GET', path: '/people/{person}/photos/{photo}', expect: READ },
+    { fn: 'frontend', method: 'GET', path: '/events', stream: true, expect: READ },
+    { fn: 'frontend', method: 'GET', path: '/audit', expect: ADMIN(200) },
+    // Admin forms: a Bearer key needs no CSRF token. An upload form without a photo reaches
+    // the enrolment, which asks for one.
+    { fn: 'frontend', method: 'POST', path: '/people', body: emptyUpload, expect: ADMIN(400) },
+    {
+      fn: 'frontend',
+      method: 'POST',
+      path: '/people/{person}/photos',
+      body: emptyUpload,
+      expect: ADMIN(400),
+    },
+    {
+      fn: 'frontend',
+      method: 'POST',
+      path: async () => `${await newPerson()}/rename`,
+      label: '/people/:id/rename',
+      body: form(() => ({ name: `Renamed ${++serial}` })),
+      expect: ADMIN(303),
+    },
+    {
+      fn: 'frontend',
+      method: 'POST',
+      path: async () => {
+        mergeFrom = (await people.create(`Merged ${++serial}`)).id;
+        return `${await newPerson()}/merge`;
+      },
+      label: '/people/:id/merge',
+      body: form(() => ({ from: String(mergeFrom) })),
+      expect: ADMIN(303),
+    },
+    {
+      fn: 'frontend',
+      method: 'POST',
+      path: async () => {
+        const person = await people.create(`Enrolled ${++serial}`);
+        const photo = await people.addPersonImage({
+          personId: person.id,
+          imageName: `p${serial}.jpg`,
+          contentHash: `${serial}`.padStart(64, '0'),
+          descriptor: new Float32Array(128),
+        });
+        return `/people/${person.id}/photos/${photo.id}/remove`;
+      },
+      label: '/people/:id/photos/:photoId/remove',
+      expect: ADMIN(303),
+    },
     { fn: 'frontend', method: 'GET', path: '/people/{person}/forget', expect: ADMIN(200) },
     { fn: 'frontend', method: 'GET', path: '/images/{image}/delete', expect: ADMIN(200) },
     // A form post with a Bearer key needs no CSRF token (no cookie rides along).
@@ -250,7 +334,10 @@ describe('who may call what: every route × every role', () => {
 
   async function call(route: Route, who: Who): Promise<number> {
     const raw = typeof route.path === 'string' ? route.path : await route.path();
-    const url = raw.replace('{image}', String(imageId)).replace('{person}', String(personId));
+    const url = raw
+      .replace('{image}', String(imageId))
+      .replace('{person}', String(personId))
+      .replace('{photo}', String(photoId));
     const headers: Record<string, string> = { accept: route.accept ?? 'application/json' };
     const key = keys[who];
     if (key) headers.authorization = `Bearer ${key}`;
@@ -262,7 +349,8 @@ describe('who may call what: every route × every role', () => {
       body: body?.data,
       redirect: 'manual',
     });
-    await response.arrayBuffer();
+    if (route.stream) await response.body?.cancel();
+    else await response.arrayBuffer();
     return response.status;
   }
 
@@ -329,6 +417,21 @@ describe('who may call what: every route × every role', () => {
     expect(revoked.status).toBe(204);
     imageId = (await images.createImages(['door-1/a.jpg'])).ids[0]!;
     personId = (await people.create('Somebody')).id;
+    // An enrolment photo facetrail stored (its thumbnail route needs a file).
+    await mkdir(path.join(root, 'enrolments', String(personId)), { recursive: true });
+    await copyFile(
+      path.join(root, 'door-1/a.jpg'),
+      path.join(root, 'enrolments', String(personId), 'a.jpg'),
+    );
+    photoId = (
+      await people.addPersonImage({
+        personId,
+        imageName: 'a.jpg',
+        contentHash: 'f'.repeat(64),
+        descriptor: new Float32Array(128),
+        storedPath: `enrolments/${personId}/a.jpg`,
+      })
+    ).id;
   }, 60_000);
 
   afterAll(async () => {

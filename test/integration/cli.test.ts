@@ -1,11 +1,17 @@
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { migrationsDirFor, readMigrations } from '../../lib/db/migrate.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { freePort } from '../support/ports.js';
 import { stopAll } from '../support/processes.js';
-import { runCli, standaloneEnv, startStandalone, type Standalone } from '../support/standalone.js';
+import {
+  REPO_ROOT,
+  runCli,
+  standaloneEnv,
+  startStandalone,
+  type Standalone,
+} from '../support/standalone.js';
 
 /** The facetrail CLI against a real standalone facetrail (SQLite, embedded queue, real models). */
 describe('facetrail CLI', () => {
@@ -96,6 +102,80 @@ describe('facetrail CLI', () => {
     );
     expect(result.stderr).toContain('--url');
   }, 30_000);
+
+  it('prints its version, and errors as JSON with --json', async () => {
+    const { version } = JSON.parse(
+      await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8'),
+    ) as {
+      version: string;
+    };
+    const printed = await cli(['--version']);
+    expect([printed.code, printed.stdout.trim()]).toEqual([0, version]);
+    const json = async (args: string[], extra: Record<string, string> = {}) => {
+      const result = await cli(['--json', ...args], extra);
+      return {
+        code: result.code,
+        out: JSON.parse(result.stdout) as unknown,
+        stderr: result.stderr,
+      };
+    };
+    const unreachable = await json(['people'], {
+      FACETRAIL_URL: `http://127.0.0.1:${await freePort()}`,
+    });
+    expect(unreachable).toMatchObject({
+      code: 3,
+      out: {
+        error: {
+          code: 'UNREACHABLE',
+          exitCode: 3,
+          message: expect.stringContaining('cannot reach'),
+        },
+      },
+    });
+    expect(await json(['frobnicate'])).toMatchObject({
+      code: 2,
+      out: { error: { code: 'USAGE', message: expect.stringContaining('frobnicate') } },
+      stderr: '',
+    });
+    expect(await json(['status', '999999'])).toMatchObject({
+      code: 1,
+      out: { error: { code: 'NOT_FOUND', message: 'no image with id 999999' } },
+    });
+    expect(await json(['people'], { FACETRAIL_TOKEN: 'ftk_wrong-key-0123456789' })).toMatchObject({
+      code: 4,
+      out: { error: { code: 'UNAUTHORIZED' } },
+    });
+  }, 60_000);
+
+  it("runs the README's quick start on the example photos, sending names, EXIF times and doors", async () => {
+    const enrolled = await cli(['enroll', 'examples/known']);
+    expect([enrolled.code, enrolled.stdout]).toEqual([
+      0,
+      expect.stringContaining('1 photo(s) enrolled'),
+    ]);
+    const submitted = await cli(['submit', '--wait', 'examples/doors']);
+    expect(submitted.code).toBe(0);
+    const lines = submitted.stdout.trim().split('\n');
+    const row = (name: string) => lines.find((line) => line.includes(name))!;
+    expect(row('2026-11-25T08-58-12.jpg')).toMatch(/PROCESSED +2 +Eileen Collins/);
+    expect(row('2026-11-25T09-14-40.jpg')).toMatch(/PROCESSED +1 +—/);
+    expect(row('2026-11-25T09-30-05.jpg')).toMatch(/PROCESSED +0 +—/);
+    const id = Number(row('2026-11-25T08-58-12.jpg').split(/\s+/)[0]);
+    const record = JSON.parse((await cli(['--json', 'status', String(id)])).stdout) as Record<
+      string,
+      unknown
+    >;
+    expect(record).toMatchObject({
+      door: 'door-1',
+      capturedAt: '2026-11-25T08:58:12.000Z',
+      originalName: '2026-11-25T08-58-12.jpg',
+    });
+    // The same command again submits nothing new: each photo replays its first submission.
+    const again = await cli(['submit', 'examples/doors']);
+    expect(again.code).toBe(0);
+    const people = await cli(['people']);
+    expect(people.stdout).toMatch(/Eileen Collins +│ 1 +│ 1 /);
+  }, 180_000);
 
   it('exits 4 when the key is refused', async () => {
     const result = await cli(['--token', 'not-the-admin-token', 'enroll', folder]);

@@ -14,14 +14,22 @@ import { Authenticator } from '../../lib/auth/authenticator.js';
 import { hashApiKey } from '../../lib/auth/api-key.js';
 import { connectDatabase, type Db } from '../../lib/db/connect.js';
 import { FacesRepository } from '../../lib/db/faces-repo.js';
+import { AuditRepository } from '../../lib/db/audit-repo.js';
 import { ImagesRepository } from '../../lib/db/images-repo.js';
 import { KeysRepository } from '../../lib/db/keys-repo.js';
+import { PeopleAdminRepository } from '../../lib/db/people-admin-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
 import { PrivacyRepository } from '../../lib/db/privacy-repo.js';
+import { ResultsRepository } from '../../lib/db/results-repo.js';
 import { createLogger } from '../../lib/logger.js';
 import { deleteImage, forgetPerson } from '../../lib/privacy/forgetting.js';
 import { purgeExpired } from '../../lib/privacy/retention.js';
-import { TEST_MYSQL_URL, createTestDatabase, type TestDatabase } from '../support/database.js';
+import {
+  asMysqlRoot,
+  TEST_MYSQL_URL,
+  createTestDatabase,
+  type TestDatabase,
+} from '../support/database.js';
 import {
   DB_COMPONENTS,
   dbUserOf,
@@ -56,17 +64,6 @@ let script: ScriptUsers;
 let passwords: Record<string, string>;
 const connections = new Map<DbComponent, Db>();
 
-async function asRoot<T>(
-  run: (conn: Awaited<ReturnType<typeof createConnection>>) => Promise<T>,
-): Promise<T> {
-  const conn = await createConnection(TEST_MYSQL_URL);
-  try {
-    return await run(conn);
-  } finally {
-    await conn.end();
-  }
-}
-
 /** The script's statements with this run's user names. */
 function forThisRun(statements: string[]): string[] {
   return statements.map((statement) =>
@@ -92,6 +89,9 @@ function reposOf(db: Db) {
     people: new PeopleRepository(db),
     keys: new KeysRepository(db),
     privacy: new PrivacyRepository(db),
+    results: new ResultsRepository(db),
+    admin: new PeopleAdminRepository(db),
+    audit: new AuditRepository(db),
   };
 }
 
@@ -160,7 +160,7 @@ beforeAll(async () => {
   const run = runUsersScript({ MYSQL_DATABASE: database.name, ...passwords });
   if (run.status !== 0) throw new Error(`zz_users.sh failed: ${run.stderr}`);
   script = parseUsersSql(run.stdout);
-  await asRoot(async (conn) => {
+  await asMysqlRoot(async (conn) => {
     for (const statement of forThisRun(script.statements)) await conn.query(statement);
   });
   for (const component of DB_COMPONENTS) {
@@ -170,7 +170,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const db of connections.values()) await db.destroy();
-  await asRoot(async (conn) => {
+  await asMysqlRoot(async (conn) => {
     for (const component of DB_COMPONENTS) {
       await conn.query(`DROP USER IF EXISTS '${runUser(dbUserOf(component))}'@'%'`);
     }
@@ -193,7 +193,7 @@ describe('zz_users.sh on MariaDB', () => {
   it('grants only table rights: nothing global or database-wide, no DDL, no GRANT OPTION', async () => {
     for (const component of DB_COMPONENTS) {
       const user = runUser(dbUserOf(component));
-      const [rows] = await asRoot((conn) => conn.query(`SHOW GRANTS FOR '${user}'@'%'`));
+      const [rows] = await asMysqlRoot((conn) => conn.query(`SHOW GRANTS FOR '${user}'@'%'`));
       const lines = (rows as Record<string, string>[]).map((row) => Object.values(row)[0]!);
       for (const line of lines) {
         const where = `${component}: ${line}`;
@@ -214,7 +214,7 @@ describe('zz_users.sh on MariaDB', () => {
   });
 
   it('every table of the schema has a component granted on it (a migration that adds a table adds its grants too)', async () => {
-    const [rows] = await asRoot((conn) =>
+    const [rows] = await asMysqlRoot((conn) =>
       conn.query(
         'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1',
         [database.name],
@@ -247,7 +247,15 @@ describe('zz_users.sh on MariaDB', () => {
           'PrivacyRepository',
         ],
         processor: ['ImagesRepository'],
-        frontend: ['ImagesRepository', 'KeysRepository', 'PeopleRepository', 'PrivacyRepository'],
+        frontend: [
+          'AuditRepository',
+          'ImagesRepository',
+          'KeysRepository',
+          'PeopleAdminRepository',
+          'PeopleRepository',
+          'PrivacyRepository',
+          'ResultsRepository',
+        ],
         redeemer: ['ImagesRepository', 'PrivacyRepository'],
         recognizer: ['PeopleRepository', 'PrivacyRepository'],
       };
@@ -438,6 +446,58 @@ describe('each component does its work as its own user', () => {
     expect(await root().people.get(person.id)).toBeUndefined();
   });
 
+  it('frontend: the results page reads, and an admin adds, renames, merges and unenrols, logged', async () => {
+    const { results, admin, audit, people, privacy } = as('frontend');
+    const actor = { name: 'admin-key', role: 'admin' };
+    const { person } = await seedPerson('Margaret');
+    const seen = await seedProcessed('door-3/margaret.jpg', person.id, 2);
+    const unknown = await seedProcessed('door-3/stranger.jpg', null, 1);
+    // Filters, both cursors, doors, stats, faces, sightings per day, the live feed's mark.
+    const page = await results.search({ personId: person.id }, undefined, 10);
+    expect(page.ids).toEqual([seen]);
+    expect((await results.search({ unknownOnly: true }, { after: seen }, 10)).ids).toContain(
+      unknown,
+    );
+    const since = new Date(Date.now() - 3 * HOUR);
+    expect(
+      (await results.search({ from: since, to: new Date(), status: 'PROCESSED' }, undefined, 50))
+        .ids,
+    ).toEqual(expect.arrayContaining([seen, unknown]));
+    await results.doors();
+    expect((await results.stats([person.id])).get(person.id)).toMatchObject({
+      photos: 1,
+      sightings: 1,
+    });
+    expect(await results.enrolmentPhotos(person.id)).toHaveLength(1);
+    expect((await results.faceSource(person.id))?.kind).toBe('enrolment');
+    expect(await results.sightingsBetween(person.id, [since, new Date(Date.now() + HOUR)])).toEqual(
+      [1],
+    );
+    expect((await results.highWaterMark()).maxId).toBeGreaterThanOrEqual(unknown);
+    expect((await results.changedSince(since, 100)).map((change) => change.id)).toContain(seen);
+    expect((await results.findPeople(person.name)).map((p) => p.id)).toEqual([person.id]);
+    // Adding a person from the page (the recognizer stores the photo), renaming, merging.
+    const added = await people.create(`Added ${suffix}`);
+    await privacy.clearTombstone(added.name);
+    expect(await admin.rename(added.id, `Renamed ${suffix}`)).toEqual({ oldName: added.name });
+    const merged = await admin.merge(added.id, person.id);
+    expect(merged).toMatchObject({ photos: 0, faces: 0 });
+    const [photo] = await results.enrolmentPhotos(person.id);
+    expect(await admin.removePhoto(person.id, photo!.id)).toMatchObject({
+      imageName: 'Margaret.jpg',
+    });
+    await audit.record({
+      actor,
+      action: 'person.rename',
+      personId: person.id,
+      details: { to: 'x' },
+    });
+    expect((await audit.list({ limit: 5 })).entries[0]).toMatchObject({ action: 'person.rename' });
+    // Forgetting clears the names in the person's audit entries (receiver and frontend alike).
+    await forgetPerson({ privacy, imagesRoot, logger }, person.id);
+    expect((await audit.list({ personId: person.id, limit: 5 })).entries[0]?.details).toBeNull();
+  });
+
   it('redeemer: finds stranded images and re-publishes them, purges expired results', async () => {
     const { images, privacy } = as('redeemer');
     const { ids } = await root().images.createImages(['stuck.jpg']);
@@ -512,7 +572,7 @@ describe('each component does its work as its own user', () => {
     expect(gallery.find((entry) => entry.personImageId === stored.id)?.personName).toBe(
       folder.name,
     );
-    expect(await people.galleryVersion()).toMatch(/^\d+:\d+$/);
+    expect(await people.galleryVersion()).toMatch(/^\d+:\d+:\d+$/);
   });
 });
 
@@ -543,6 +603,13 @@ describe('what a component must not do is refused', () => {
     contentHash: hash64(randomBytes(8).toString('hex')),
     descriptor: descriptor(),
   });
+  /** Changing what an enrolment photo is (its descriptor): nobody but the recognizer writes those. */
+  const renamePhoto = (db: Db) =>
+    db
+      .updateTable('person_images')
+      .set({ image_name: 'renamed.jpg' })
+      .where('person_id', '=', fixture.personId)
+      .execute();
   const makeAdmin = (db: Db) =>
     db.updateTable('api_keys').set({ role: 'admin' }).where('id', '=', fixture.keyId).execute();
   const writeFace = (db: Db) =>
@@ -576,7 +643,11 @@ describe('what a component must not do is refused', () => {
     ['processor', 'delete an image', (r) => r.privacy.deleteImage(fixture.imageId)],
     ['frontend', 'submit an image (INSERT images)', (r) => r.images.createImages(anImage)],
     ['frontend', 'claim an image (UPDATE images)', (r) => r.images.claim(fixture.imageId, 1000)],
-    ['frontend', 'create a person', (r) => r.people.create(`x ${suffix}`)],
+    [
+      'frontend',
+      'change an enrolment photo (only its person_id moves)',
+      (_r, db) => renamePhoto(db),
+    ],
     ['frontend', 'store a descriptor', (r) => r.people.addPersonImage(aPhoto())],
     ['frontend', 'create an API key', (r) => r.keys.create(newKey())],
     ['frontend', 'revoke an API key', (r) => r.keys.revoke(`untouchable-${suffix}`)],
@@ -631,7 +702,7 @@ describe('what a component must not do is refused', () => {
     expect(record?.faces.map((face) => face.person?.id)).toEqual([fixture.personId]);
     expect(await root().people.get(fixture.personId)).toBeDefined();
     expect((await root().keys.findById(fixture.keyId))?.role).toBe('viewer');
-    const [rows] = await asRoot((conn) =>
+    const [rows] = await asMysqlRoot((conn) =>
       conn.query(`SELECT COUNT(*) AS n FROM \`${database.name}\`.images WHERE path = 'x.jpg'`),
     );
     expect(Number((rows as { n: number }[])[0]!.n)).toBe(0);
@@ -647,7 +718,7 @@ describe('run again by hand', () => {
     const run = runUsersScript({ MYSQL_DATABASE: database.name, ...changed });
     expect(run.status).toBe(0);
     const again = parseUsersSql(run.stdout);
-    await asRoot(async (conn) => {
+    await asMysqlRoot(async (conn) => {
       for (const statement of forThisRun(again.statements)) await conn.query(statement);
     });
     const connect = async (password: string) =>
@@ -659,7 +730,7 @@ describe('run again by hand', () => {
     expect(await connect(changed.FACETRAIL_REDEEMER_DB_PASSWORD)).toBe('allowed');
     expect(await connect(passwords.FACETRAIL_REDEEMER_DB_PASSWORD!)).toBe('ER_ACCESS_DENIED_ERROR');
     // Grants are unchanged by the second run.
-    const [rows] = await asRoot((conn) =>
+    const [rows] = await asMysqlRoot((conn) =>
       conn.query(`SHOW GRANTS FOR '${runUser(dbUserOf('redeemer'))}'@'%'`),
     );
     expect((rows as unknown[]).length).toBe(1 + script.grants.get(dbUserOf('redeemer'))!.size);

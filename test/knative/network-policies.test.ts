@@ -27,7 +27,10 @@ const specOf = (policy: Resource) => policy.body.spec as INetworkPolicySpec;
 
 /** What each policy is for, by workload name: whose pods it guards, and who may connect. */
 const MEANT: Record<string, { guards: string; from: Record<string, number[]> }> = {
-  recognizer: { guards: 'recognizer', from: { processor: [50051], receiver: [50051] } },
+  recognizer: {
+    guards: 'recognizer',
+    from: { processor: [50051], receiver: [50051], frontend: [50051] },
+  },
   mysql: {
     guards: 'mysql',
     from: {
@@ -213,6 +216,7 @@ describe('NetworkPolicies (02-network-policies.yaml)', () => {
       expect.arrayContaining([
         'processor -> recognizer:50051',
         'receiver -> recognizer:50051',
+        'frontend -> recognizer:50051',
         'migrate -> mysql:3306',
         'nsq-cloudevents -> nsqd:4150',
         'nsqd -> nsqlookupd:4160',

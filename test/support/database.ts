@@ -17,7 +17,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function admin<T>(
+/** Runs `run` on a connection of its own as the server's root user, then closes it. */
+export async function asMysqlRoot<T>(
   run: (conn: Awaited<ReturnType<typeof createConnection>>) => Promise<T>,
 ): Promise<T> {
   const conn = await createConnection(TEST_MYSQL_URL);
@@ -45,12 +46,14 @@ export async function createTestDatabase(
     url = sqliteUrl(path.join(dir, 'facetrail.db'));
     dropStorage = () => rm(dir, { recursive: true, force: true });
   } else {
-    await admin((conn) =>
+    await asMysqlRoot((conn) =>
       conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`),
     );
     url = `${TEST_MYSQL_URL.replace(/\/$/, '')}/${name}`;
     dropStorage = () =>
-      admin((conn) => conn.query(`DROP DATABASE IF EXISTS \`${name}\``)).then(() => undefined);
+      asMysqlRoot((conn) => conn.query(`DROP DATABASE IF EXISTS \`${name}\``)).then(
+        () => undefined,
+      );
   }
   const db = connectDatabase({ url });
   if (options.migrate !== false) await migrate(db);

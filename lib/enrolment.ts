@@ -1,13 +1,16 @@
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError, ERRORS, type ErrorCode } from '../../lib/errors.js';
-import type { PeopleRepository } from '../../lib/db/people-repo.js';
-import { PersonExistsError } from '../../lib/db/people-repo.js';
-import type { PrivacyRepository } from '../../lib/db/privacy-repo.js';
-import { resolveImagePath } from '../../lib/image-paths.js';
-import type { ImageType } from '../../lib/image-type.js';
-import type { Logger } from '../../lib/logger.js';
-import { removeStoredFile } from '../../lib/privacy/stored-files.js';
-import { saveEnrolmentPhoto } from './uploads.js';
+import { AppError, ERRORS, type ErrorCode } from './errors.js';
+import type { PeopleRepository } from './db/people-repo.js';
+import { PersonExistsError } from './db/people-repo.js';
+import type { PrivacyRepository } from './db/privacy-repo.js';
+import { resolveImagePath } from './image-paths.js';
+import type { ImageType } from './image-type.js';
+import type { Logger } from './logger.js';
+import { ENROLMENTS_DIR, removeStoredFile } from './privacy/stored-files.js';
+
+const EXTENSIONS: Record<ImageType, string> = { jpeg: 'jpg', png: 'png', webp: 'webp' };
 
 /** What enrolment needs from the recognizer (lib/recognizer-client implements it). */
 export interface Enroller {
@@ -107,4 +110,30 @@ function toAppError(error: unknown): AppError {
     'RECOGNIZER_UNAVAILABLE',
     'the recognizer could not enrol the photo now; retry later',
   );
+}
+
+/**
+ * Saves an enrolment photo as IMAGES_ROOT/enrolments/<personId>/<sha256>.<ext>; the same photo
+ * twice is one file. `created` is false when the file was there already.
+ */
+export async function saveEnrolmentPhoto(
+  imagesRoot: string,
+  personId: number,
+  upload: { type: ImageType; bytes: Buffer },
+): Promise<{ relative: string; created: boolean }> {
+  const hash = createHash('sha256').update(upload.bytes).digest('hex');
+  const relative = path.posix.join(
+    ENROLMENTS_DIR,
+    String(personId),
+    `${hash}.${EXTENSIONS[upload.type]}`,
+  );
+  const absolute = path.join(imagesRoot, relative);
+  await mkdir(path.dirname(absolute), { recursive: true });
+  try {
+    await writeFile(absolute, upload.bytes, { flag: 'wx' });
+    return { relative, created: true };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { relative, created: false };
+    throw error;
+  }
 }
