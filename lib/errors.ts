@@ -52,6 +52,10 @@ export const ERRORS = {
     status: 422,
     message: 'the face is turned too far from the camera to enrol; enrol a photo facing it',
   },
+  FACE_NOT_REPLAYABLE: {
+    status: 422,
+    message: 'this face has no stored descriptor (recognised before they were kept)',
+  },
   CORRUPT_IMAGE: { status: 422, message: 'the image cannot be decoded' },
   IMAGE_TOO_LARGE: { status: 422, message: 'the image has more pixels than allowed' },
   INTERNAL: { status: 500, message: 'internal error' },

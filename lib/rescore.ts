@@ -6,6 +6,8 @@ export interface RescoreFilter {
   since?: Date;
   /** Only decisions that involve this person: faces attributed to them before or after. */
   personId?: number;
+  /** Only the faces of these images. */
+  imageIds?: number[];
 }
 
 export interface RescoreSummary {
@@ -65,6 +67,7 @@ export async function rescoreFaces(
       afterId,
       limit: batchSize,
       since: filter.since,
+      ...(filter.imageIds ? { imageIds: filter.imageIds } : {}),
     });
     if (faces.length === 0) break;
     afterId = faces.at(-1)!.id;

@@ -11,6 +11,7 @@ import express, {
 import helmet from 'helmet';
 import { DateTime } from 'luxon';
 import type { AuditRepository } from '../../lib/db/audit-repo.js';
+import type { FacesRepository } from '../../lib/db/faces-repo.js';
 import type { ImagesRepository } from '../../lib/db/images-repo.js';
 import type { PeopleAdminRepository } from '../../lib/db/people-admin-repo.js';
 import type { PeopleRepository } from '../../lib/db/people-repo.js';
@@ -27,6 +28,8 @@ import type { Metrics } from '../../lib/http/metrics.js';
 import { isMultipart, parseMultipart, type FormFile } from '../../lib/http/multipart.js';
 import type { Logger } from '../../lib/logger.js';
 import { deleteImage, forgetPerson } from '../../lib/privacy/forgetting.js';
+import type { RecognizerClient } from '../../lib/recognizer-client.js';
+import { assignFace, rescoreRecent } from './face-actions.js';
 import { resolveQuery, zoneOf } from './filters.js';
 import type { SafeHtml } from './html.js';
 import { eventStream, LiveFeed } from './live.js';
@@ -57,6 +60,10 @@ export interface FrontendDeps {
   sessions: Sessions;
   /** Enrolment from the page; undefined when the frontend has no recognizer secret. */
   enroller: Enroller | undefined;
+  /** Corrections ("this is …", re-scoring); undefined without the recognizer secret. */
+  recognizer: Pick<RecognizerClient, 'rescore' | 'refreshGallery'> | undefined;
+  faces: FacesRepository;
+  now: () => Date;
   galleryChanged: () => Promise<void>;
   imagesRoot: string;
   pageSize: number;
@@ -150,6 +157,15 @@ export function createFrontendApp(deps: FrontendDeps): Router {
     audit: deps.audit,
     enroller: deps.enroller,
     galleryChanged: deps.galleryChanged,
+    imagesRoot: deps.imagesRoot,
+    logger: deps.logger,
+  };
+  const faceDeps = {
+    faces: deps.faces,
+    people: deps.people,
+    privacy: deps.privacy,
+    audit: deps.audit,
+    recognizer: deps.recognizer,
     imagesRoot: deps.imagesRoot,
     logger: deps.logger,
   };
@@ -325,11 +341,14 @@ export function createFrontendApp(deps: FrontendDeps): Router {
       if (!isAppError(error)) throw error;
       photoProblem = `The photo cannot be shown: ${error.message}.`;
     }
+    const viewer = viewerOf(req);
     const input: ImagePageInput = {
       image,
       size,
       photoProblem,
-      viewer: viewerOf(req),
+      viewer,
+      // Admins name faces ("this is …") from the known names.
+      people: viewer?.role === 'admin' ? await deps.results.allNames() : [],
       flash: fragment(req) ? [] : flashOf(req),
     };
     if (fragment(req)) return sendFragment(res, imageRegion(input));
@@ -451,6 +470,28 @@ export function createFrontendApp(deps: FrontendDeps): Router {
     if (!photo?.storedPath)
       throw new AppError('NOT_FOUND', `No stored enrolment photo ${String(req.params.photoId)}.`);
     res.type('image/jpeg').send(await thumbnail(deps.imagesRoot, photo.storedPath, 320, 320));
+  });
+
+  // ---- admin: correcting the recogniser ------------------------------------------------------
+  app.post('/faces/:id/assign', ...admin, async (req, res) => {
+    const faceId = positiveIntParam(req.params.id, 'id');
+    if (faceId === undefined) throw new AppError('NOT_FOUND', 'no such face');
+    const outcome = await assignFace(
+      faceDeps,
+      actorOf(req),
+      faceId,
+      (req.body as { name?: unknown } | undefined)?.name,
+    );
+    done(req, res, `/images/${outcome.imageId}`, outcome.flash);
+  });
+  app.post('/rescore', ...admin, async (req, res) => {
+    const body = (req.body ?? {}) as { days?: unknown; personId?: unknown; next?: unknown };
+    const outcome = await rescoreRecent(faceDeps, actorOf(req), {
+      days: body.days,
+      personId: positiveIntParam(body.personId, 'personId'),
+      now: deps.now(),
+    });
+    done(req, res, safeNext(body.next), outcome.flash);
   });
 
   // ---- admin: people ----------------------------------------------------------------------

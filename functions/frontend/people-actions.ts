@@ -120,16 +120,7 @@ export async function addPerson(
       'enrolment from the page is off: the frontend has no RECOGNIZER_SECRET',
     );
   if (files.length === 0) throw new AppError('INVALID_REQUEST', 'choose at least one photo');
-  const person = await createPerson(
-    {
-      people: deps.people,
-      privacy: deps.privacy,
-      enroller: deps.enroller,
-      imagesRoot: deps.imagesRoot,
-      logger: deps.logger,
-    },
-    { name },
-  );
+  const person = await createPerson({ people: deps.people, privacy: deps.privacy }, { name });
   let outcome: { enrolled: number; flash: Flash[] };
   try {
     outcome = await enrolUploads(deps, actor, person.id, files);

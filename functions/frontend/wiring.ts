@@ -1,6 +1,7 @@
 import { Authenticator } from '../../lib/auth/authenticator.js';
 import { AuditRepository } from '../../lib/db/audit-repo.js';
 import { connectDatabase, databaseAnswers } from '../../lib/db/connect.js';
+import { FacesRepository } from '../../lib/db/faces-repo.js';
 import { ImagesRepository } from '../../lib/db/images-repo.js';
 import { KeysRepository } from '../../lib/db/keys-repo.js';
 import { PeopleAdminRepository } from '../../lib/db/people-admin-repo.js';
@@ -50,6 +51,9 @@ export function createFrontend(
       now,
     }),
     enroller: recognizer,
+    recognizer,
+    faces: new FacesRepository(db),
+    now,
     galleryChanged: async () => {
       await recognizer?.refreshGallery();
     },

@@ -84,7 +84,7 @@ ALTER USER 'facetrail_frontend'@'%' IDENTIFIED BY '${frontend}';
 GRANT SELECT, DELETE ON \`${db}\`.images TO 'facetrail_frontend'@'%';
 GRANT SELECT, UPDATE, DELETE ON \`${db}\`.faces TO 'facetrail_frontend'@'%';
 GRANT SELECT, INSERT, UPDATE (name), DELETE ON \`${db}\`.person TO 'facetrail_frontend'@'%';
-GRANT SELECT, UPDATE (person_id), DELETE ON \`${db}\`.person_images TO 'facetrail_frontend'@'%';
+GRANT SELECT, INSERT, UPDATE (person_id), DELETE ON \`${db}\`.person_images TO 'facetrail_frontend'@'%';
 GRANT SELECT, INSERT, UPDATE (details) ON \`${db}\`.audit_log TO 'facetrail_frontend'@'%';
 GRANT SELECT, INSERT, DELETE ON \`${db}\`.forgotten_people TO 'facetrail_frontend'@'%';
 GRANT SELECT, UPDATE (last_used_at) ON \`${db}\`.api_keys TO 'facetrail_frontend'@'%';

@@ -21,6 +21,16 @@ export interface FaceDecision {
   matchVersion: string;
 }
 
+/** A stored face as "this is …" needs it: where it is, and its descriptor (null before 005). */
+export interface AssignableFace {
+  id: number;
+  imageId: number;
+  imagePath: string;
+  box: { x: number; y: number; width: number; height: number };
+  descriptor: Uint8Array | null;
+  qualitySize: number | null;
+}
+
 /** The faces table as Rescore sees it (lib/rescore.ts). */
 export class FacesRepository {
   constructor(private readonly db: Db) {}
@@ -33,6 +43,8 @@ export class FacesRepository {
     afterId: number;
     limit: number;
     since?: Date;
+    /** Only the faces of these images. */
+    imageIds?: number[];
   }): Promise<ReplayableFace[]> {
     let query = this.db
       .selectFrom('faces')
@@ -58,6 +70,7 @@ export class FacesRepository {
       .orderBy('faces.id')
       .limit(options.limit);
     if (options.since) query = query.where('images.created_at', '>=', options.since);
+    if (options.imageIds) query = query.where('faces.image_id', 'in', options.imageIds);
     const rows = await query.execute();
     return rows.map((row) => ({
       id: Number(row.id),
@@ -88,5 +101,34 @@ export class FacesRepository {
       })
       .where('id', '=', id)
       .execute();
+  }
+
+  /** One face with its photo's path and descriptor, or undefined. */
+  async forAssignment(id: number): Promise<AssignableFace | undefined> {
+    const row = await this.db
+      .selectFrom('faces')
+      .innerJoin('images', 'images.id', 'faces.image_id')
+      .select([
+        'faces.id',
+        'faces.image_id',
+        'images.path',
+        'faces.box_x',
+        'faces.box_y',
+        'faces.box_width',
+        'faces.box_height',
+        'faces.descriptor',
+        'faces.quality_size',
+      ])
+      .where('faces.id', '=', id)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      id: Number(row.id),
+      imageId: Number(row.image_id),
+      imagePath: row.path,
+      box: { x: row.box_x, y: row.box_y, width: row.box_width, height: row.box_height },
+      descriptor: row.descriptor ? new Uint8Array(row.descriptor) : null,
+      qualitySize: row.quality_size == null ? null : Number(row.quality_size),
+    };
   }
 }

@@ -251,6 +251,22 @@ describe('who may call what: every route × every role', () => {
       label: '/people/:id/photos/:photoId/remove',
       expect: ADMIN(303),
     },
+    // Corrections: "this is …" reaches the face (none with this id); a re-score of the last
+    // day (no stored descriptors here) goes back where it was asked from.
+    {
+      fn: 'frontend',
+      method: 'POST',
+      path: '/faces/999999/assign',
+      body: form(() => ({ name: 'Somebody' })),
+      expect: ADMIN(404),
+    },
+    {
+      fn: 'frontend',
+      method: 'POST',
+      path: '/rescore',
+      body: form(() => ({ days: '1', next: '/' })),
+      expect: ADMIN(303),
+    },
     { fn: 'frontend', method: 'GET', path: '/people/{person}/forget', expect: ADMIN(200) },
     { fn: 'frontend', method: 'GET', path: '/images/{image}/delete', expect: ADMIN(200) },
     // A form post with a Bearer key needs no CSRF token (no cookie rides along).

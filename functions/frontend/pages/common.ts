@@ -24,13 +24,24 @@ export function confidence(distance: number | null): string | null {
   return distance === null ? null : `${Math.round(Math.max(0, 1 - distance) * 100)}%`;
 }
 
-/** "Hannibal (69%), 1 unknown face" — who is on a photo, in words. */
+/** The faces nobody was found for: unknown people, and faces too small or blurred to tell. */
+export function unmatchedCounts(faces: FaceRecord[]): { unknown: number; unidentifiable: number } {
+  const unmatched = faces.filter((face) => !face.person);
+  const unidentifiable = unmatched.filter((face) => face.unidentifiable).length;
+  return { unknown: unmatched.length - unidentifiable, unidentifiable };
+}
+
+const plural = (count: number, one: string, many = `${one}s`) =>
+  `${count} ${count === 1 ? one : many}`;
+
+/** "Hannibal (69%), 1 unknown face, 1 face too small or blurred" — who is on a photo, in words. */
 export function peopleSummary(faces: FaceRecord[]): string {
   if (faces.length === 0) return 'no faces';
   const known = faces.filter((face) => face.person);
-  const unknown = faces.length - known.length;
+  const { unknown, unidentifiable } = unmatchedCounts(faces);
   const parts = known.map((face) => `${face.person!.name} (${confidence(face.distance) ?? '—'})`);
-  if (unknown > 0) parts.push(`${unknown} unknown face${unknown > 1 ? 's' : ''}`);
+  if (unknown > 0) parts.push(plural(unknown, 'unknown face'));
+  if (unidentifiable > 0) parts.push(`${plural(unidentifiable, 'face')} too small or blurred`);
   return parts.join(', ');
 }
 
@@ -52,7 +63,7 @@ function peopleLine(image: ImageRecord): SafeHtml {
   if (image.status !== 'PROCESSED') return html`<span class="muted">—</span>`;
   if (image.faces.length === 0) return html`<span class="muted">No faces</span>`;
   const known = image.faces.filter((face) => face.person);
-  const unknown = image.faces.length - known.length;
+  const { unknown, unidentifiable } = unmatchedCounts(image.faces);
   const links = known.map(
     (face, index) =>
       html`${index > 0 ? ', ' : ''}<a href="/people/${face.person!.id}">${face.person!.name}</a>
@@ -61,6 +72,12 @@ function peopleLine(image: ImageRecord): SafeHtml {
   return html`${links}${
     unknown > 0
       ? html`${known.length > 0 ? ', ' : ''}<span class="unknown">${unknown} unknown</span>`
+      : null
+  }${
+    unidentifiable > 0
+      ? html`${known.length + unknown > 0 ? ', ' : ''}<span class="unknown"
+            >${unidentifiable} too small or blurred to identify</span
+          >`
       : null
   }`;
 }

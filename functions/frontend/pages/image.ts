@@ -10,13 +10,27 @@ export interface ImagePageInput {
   /** Why the photo cannot be shown, when it cannot. */
   photoProblem?: string | undefined;
   viewer: Viewer | undefined;
+  /** Known people, for an admin's "this is …" (empty for viewers). */
+  people?: Array<{ id: number; name: string }>;
   flash?: Flash[] | undefined;
+}
+
+/** Why a face got no name, in words (TOO_SMALL, TOO_BLURRED from the recognizer). */
+const UNIDENTIFIABLE: Record<string, string> = {
+  TOO_SMALL: 'too small to identify',
+  TOO_BLURRED: 'too blurred to identify',
+};
+
+export function unidentifiableReason(face: FaceRecord): string | undefined {
+  return face.unidentifiable
+    ? (UNIDENTIFIABLE[face.unidentifiable] ?? 'not identifiable')
+    : undefined;
 }
 
 function faceLabel(face: FaceRecord, index: number): string {
   return face.person
     ? `${index + 1} ${face.person.name} ${confidence(face.distance) ?? ''}`.trim()
-    : `${index + 1} unknown`;
+    : `${index + 1} ${unidentifiableReason(face) ? 'too small or blurred' : 'unknown'}`;
 }
 
 /** The face boxes, drawn in the photo's own pixels and scaled with it (SVG over the image). */
@@ -59,16 +73,65 @@ function faceList(input: ImagePageInput): SafeHtml {
           face.person
             ? html`<a href="/people/${face.person.id}">${face.person.name}</a>,
                 match ${confidence(face.distance)} <span class="muted">(distance ${face.distance?.toFixed(3)})</span>`
-            : html`<strong>Unknown</strong>${
-                face.distance === null
-                  ? null
-                  : html` <span class="muted">(nobody within the match threshold)</span>`
-              }`
+            : unidentifiableReason(face)
+              ? html`<strong>Not identified</strong>: ${unidentifiableReason(face)}${
+                  face.quality ? html` <span class="muted">(${face.quality.size} px)</span>` : null
+                }`
+              : html`<strong>Unknown</strong>${
+                  face.distance === null
+                    ? null
+                    : html` <span class="muted">(nobody within the match threshold)</span>`
+                }`
         }
         <span class="muted">· detection ${Math.round(face.score * 100)}%</span>
+        ${isAdmin(input.viewer) ? assignForm(face, index, input.viewer!) : null}
       </li>`,
     )}
-  </ol>`;
+  </ol>
+  ${
+    isAdmin(input.viewer)
+      ? html`${peopleList(input.people ?? [])}${rescoreForm({ viewer: input.viewer, next: `/images/${input.image.id}` })}`
+      : null
+  }`;
+}
+
+/** "This is …": an admin names the face (someone known, or a new person). */
+function assignForm(face: FaceRecord, index: number, viewer: Viewer): SafeHtml {
+  const id = `assign-${face.id}`;
+  return html`<form class="assign" method="post" action="/faces/${face.id}/assign">
+    <input type="hidden" name="_csrf" value="${viewer.csrfToken}" />
+    <label for="${id}">${face.person ? 'Not right? This is' : 'This is'}</label>
+    <input id="${id}" name="name" list="people-names" autocomplete="off" required
+      placeholder="a name, known or new" aria-describedby="${id}-help" />
+    <button type="submit">Save face ${index + 1}</button>
+    <span id="${id}-help" class="muted">The face becomes an enrolment photo of that person.</span>
+  </form>`;
+}
+
+function peopleList(people: Array<{ name: string }>): SafeHtml {
+  return html`<datalist id="people-names">
+    ${people.map((person) => html`<option value="${person.name}"></option>`)}
+  </datalist>`;
+}
+
+/** Decide recent photos again against today's gallery (after a correction), without inference. */
+export function rescoreForm(input: {
+  viewer: Viewer | undefined;
+  personId?: number;
+  next?: string;
+}): SafeHtml {
+  return html`<form class="rescore" method="post" action="/rescore">
+    <input type="hidden" name="_csrf" value="${input.viewer?.csrfToken ?? ''}" />
+    ${input.personId ? html`<input type="hidden" name="personId" value="${input.personId}" />` : null}
+    ${input.next ? html`<input type="hidden" name="next" value="${input.next}" />` : null}
+    <label for="rescore-days">Re-score photos from the last</label>
+    <select id="rescore-days" name="days">
+      <option value="1">day</option>
+      <option value="7" selected>7 days</option>
+      <option value="30">30 days</option>
+    </select>
+    <button type="submit">Re-score against the gallery</button>
+  </form>`;
 }
 
 /** The photo, its faces, and what is known about it. */

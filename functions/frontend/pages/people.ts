@@ -2,6 +2,7 @@ import type { ImageRecord } from '../../../lib/db/images-repo.js';
 import type { EnrolmentPhoto, PersonStats } from '../../../lib/db/results-repo.js';
 import { html, type SafeHtml } from '../html.js';
 import { imageCards, pager, time } from './common.js';
+import { rescoreForm } from './image.js';
 import { csrfField, isAdmin, layout, type Flash, type Viewer } from './layout.js';
 
 export interface PeoplePageInput {
@@ -200,6 +201,11 @@ function adminForms(input: PersonPageInput): SafeHtml | null {
             </form>`
           : null
       }
+      <div>
+        <h3>Re-score</h3>
+        <p class="muted">Decide recent photos again against ${person.name}'s enrolment photos as they are now.</p>
+        ${rescoreForm({ viewer, personId: person.id, next: `/people/${person.id}` })}
+      </div>
       <div>
         <h3>Forget</h3>
         <p><a class="danger" href="/people/${person.id}/forget">Forget ${person.name}</a></p>
