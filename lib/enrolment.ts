@@ -29,10 +29,7 @@ export interface EnrolmentDeps {
   logger: Logger;
 }
 
-export async function createPerson(
-  deps: Pick<EnrolmentDeps, 'people' | 'privacy'>,
-  body: unknown,
-) {
+export async function createPerson(deps: Pick<EnrolmentDeps, 'people' | 'privacy'>, body: unknown) {
   const name = (body as { name?: unknown } | null)?.name;
   if (typeof name !== 'string' || name.trim() === '' || name.trim().length > 255) {
     throw new AppError(
