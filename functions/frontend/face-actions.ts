@@ -154,20 +154,26 @@ export async function rescoreRecent(
   input: { days: unknown; personId?: number | undefined; now: Date },
 ): Promise<{ summary: RescoreSummary; flash: Flash[] }> {
   const recognizer = recognizerOf(deps);
-  const days = Number(input.days);
-  if (!RESCORE_WINDOWS.includes(days as (typeof RESCORE_WINDOWS)[number]))
-    throw new AppError('INVALID_REQUEST', `re-score the last ${RESCORE_WINDOWS.join(', ')} days`);
-  const since = new Date(input.now.getTime() - days * 86_400_000);
+  // "all": every stored face (the recognizer decides them in batches of 500).
+  const days = input.days === 'all' ? undefined : Number(input.days);
+  if (days !== undefined && !RESCORE_WINDOWS.includes(days as (typeof RESCORE_WINDOWS)[number]))
+    throw new AppError(
+      'INVALID_REQUEST',
+      `re-score the last ${RESCORE_WINDOWS.join(', ')} days, or all`,
+    );
   const summary = await rescoreFaces(
     { faces: deps.faces, recognizer },
-    { since, ...(input.personId === undefined ? {} : { personId: input.personId }) },
+    {
+      ...(days === undefined ? {} : { since: new Date(input.now.getTime() - days * 86_400_000) }),
+      ...(input.personId === undefined ? {} : { personId: input.personId }),
+    },
   );
   await deps.audit.record({
     actor,
     action: 'images.rescore',
     personId: input.personId ?? null,
     details: {
-      days,
+      days: days ?? 'all',
       examined: summary.examined,
       changed: summary.changed,
       matched: summary.matched,
@@ -179,7 +185,7 @@ export async function rescoreRecent(
     flash: [
       {
         kind: 'notice',
-        text: `Re-scored ${summary.examined} face(s) from the last ${days} day(s): ${summary.matched} newly recognised, ${summary.unmatched} no longer, on ${summary.images.length} photo(s).`,
+        text: `Re-scored ${summary.examined} face(s) ${days === undefined ? 'of every photo' : `from the last ${days} day(s)`}: ${summary.matched} newly recognised, ${summary.unmatched} no longer, on ${summary.images.length} photo(s).`,
       },
     ],
   };

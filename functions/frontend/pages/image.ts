@@ -129,6 +129,7 @@ export function rescoreForm(input: {
       <option value="1">day</option>
       <option value="7" selected>7 days</option>
       <option value="30">30 days</option>
+      <option value="all">everything</option>
     </select>
     <button type="submit">Re-score against the gallery</button>
   </form>`;
