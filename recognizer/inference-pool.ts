@@ -378,8 +378,8 @@ export class InferencePool {
       if (this.slots.some((other) => other.job?.exclusive)) return;
       if (this.queue[0]!.exclusive && this.slots.some((other) => other.job)) return;
       if (slot.state !== 'idle' || !slot.worker) continue;
+      // The abort listener stays: a job on a worker can be abandoned too (settle removes it).
       const job = this.queue.shift()!;
-      if (job.signal && job.onAbort) job.signal.removeEventListener('abort', job.onAbort);
       slot.state = 'busy';
       slot.job = job;
       this.counters.started += 1;
