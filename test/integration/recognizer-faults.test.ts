@@ -147,7 +147,11 @@ describe('recognizer faults (real recognizer, MariaDB)', () => {
     recognizer = await restarting;
 
     // 2nd crash, the photo running alone: FAILED with its own reason, never sent again.
-    expect(await processPhoto(id!)).toEqual({ kind: 'failed', imageId: id, code: 'RECOGNIZER_CRASHED' });
+    expect(await processPhoto(id!)).toEqual({
+      kind: 'failed',
+      imageId: id,
+      code: 'RECOGNIZER_CRASHED',
+    });
     await killedItself(recognizer);
     expect(await row(id!)).toMatchObject({
       status: 'FAILED',
