@@ -104,7 +104,7 @@ Examples:
       'run every component on this machine (what `npm start` runs); SQLite and an embedded queue unless DATABASE_URL and the NSQ addresses are set',
     )
     .action(async () => {
-      const { runStart } = await import('../scripts/start.js');
+      const { runStart } = await import('../standalone/start.js');
       await runStart(process.env);
       keepRunning = true;
     });

@@ -2,10 +2,13 @@ import type { FaceApi, FaceBox, FaceDetection, tfjs } from './faceapi.js';
 import { FastDescriptor } from './fast-descriptor.js';
 import { FastSsd, SSD_INPUT_SIZE } from './fast-ssd.js';
 import { poseFromLandmarks, sharpness } from './face-quality.js';
-import type { DetectedFace, DetectOptions, FaceMeasures, RawImage } from './inference-protocol.js';
-
-export const DETECTORS = ['ssd', 'tiny'] as const;
-export type DetectorName = (typeof DETECTORS)[number];
+import type {
+  DetectedFace,
+  DetectOptions,
+  DetectorName,
+  FaceMeasures,
+  RawImage,
+} from './inference-protocol.js';
 
 export interface DetectorSettings {
   detector: DetectorName;

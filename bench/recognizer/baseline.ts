@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { FaceApi } from '../../recognizer/faceapi.js';
-import type { DetectorName } from '../../recognizer/face-pipeline.js';
+import type { DetectorName } from '../../recognizer/inference-protocol.js';
 import { Gallery, type GalleryEntry } from '../../recognizer/gallery.js';
 
 const require = createRequire(import.meta.url);

@@ -31,7 +31,7 @@ import {
   loadStartConfig,
   sessionSecretFor,
   type StartConfig,
-} from './start-config.js';
+} from './config.js';
 
 export interface RunningFacetrail {
   urls: { receiver: string; frontend: string; processor: string; redeemer: string };
