@@ -3,6 +3,7 @@
  * Images cross the thread boundary already decoded: RGB, 8 bits per channel, row-major.
  * This module is a leaf: config.ts and face-pipeline.ts import the names from here.
  */
+import type { Box } from '../lib/box.js';
 
 /** Face detectors the worker can run: SSD MobileNet v1 (the default) or TinyFaceDetector. */
 export const DETECTORS = ['ssd', 'tiny'] as const;
@@ -12,12 +13,7 @@ export type DetectorName = (typeof DETECTORS)[number];
 export const INFERENCE_BACKENDS = ['auto', 'wasm', 'tensorflow'] as const;
 export type InferenceBackendPreference = (typeof INFERENCE_BACKENDS)[number];
 
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export type { Box };
 
 /** A decoded image ready for the detector. */
 export interface RawImage {

@@ -2,47 +2,11 @@ import { sql } from 'kysely';
 import type { Db } from './connect.js';
 import { isDuplicateKeyError } from './connect.js';
 import type { ImageMetadata } from '../submission-metadata.js';
+import type { Box } from '../box.js';
 import type { ImageStatus } from './schema.js';
+import type { FaceRecord, ImageRecord, StoredFaceQuality } from '../image-record.js';
 
-/** A face's quality (lib/recognizer-client's FaceQuality); null for faces stored before it existed. */
-export interface StoredFaceQuality {
-  size: number;
-  sharpness: number;
-  yaw: number;
-  roll: number;
-}
-
-export interface FaceRecord {
-  /** The face's row id (stable while the image exists). */
-  id: number;
-  box: { x: number; y: number; width: number; height: number };
-  score: number;
-  person: { id: number; name: string } | null;
-  distance: number | null;
-  quality: StoredFaceQuality | null;
-  /** Why the face got no identity (TOO_SMALL, TOO_BLURRED); null when it was compared. */
-  unidentifiable: string | null;
-}
-
-/** The image record of the API contract (DESIGN "Image record"). */
-export interface ImageRecord {
-  id: number;
-  path: string;
-  status: ImageStatus;
-  attempts: number;
-  error: { code: string; message: string } | null;
-  createdAt: string;
-  updatedAt: string;
-  processedAt: string | null;
-  /** The door or camera (from the submission or a door-1/... path), or null. */
-  door: string | null;
-  /** When the photo was taken, as the submission said (EXIF through the CLI), or null. */
-  capturedAt: string | null;
-  /** The client's file name (uploads are stored under a UUID), or null. */
-  originalName: string | null;
-  faces: FaceRecord[];
-  people: Array<{ id: number; name: string }>;
-}
+export type { FaceRecord, ImageRecord, StoredFaceQuality } from '../image-record.js';
 
 /** A photo to insert: its path, and what the submission said about it. */
 export interface NewImage {
@@ -51,7 +15,7 @@ export interface NewImage {
 }
 
 export interface NewFace {
-  box: { x: number; y: number; width: number; height: number };
+  box: Box;
   score: number;
   personId: number | null;
   distance: number | null;
