@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { sqliteUrl } from '../db/connect.js';
 import { booleanFlag, databaseUrl, hostPort, logLevel, nonNegativeInt } from './env.js';
 
-/** Variables several deployables share, with the meaning DESIGN "Configuration" gives them. */
+/** Variables several deployables share, with one meaning everywhere (README "Configuration"). */
 export const databaseShape = {
   /** Unset: SQLite in DATA_DIR (standalone mode). */
   DATABASE_URL: databaseUrl,
