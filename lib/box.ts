@@ -5,3 +5,6 @@ export interface Box {
   width: number;
   height: number;
 }
+
+/** Just the four numbers of a box (face-api's boxes carry methods and more fields). */
+export const boxOf = ({ x, y, width, height }: Box): Box => ({ x, y, width, height });

@@ -1,3 +1,4 @@
+import { boxOf } from '../lib/box.js';
 import type { FaceApi, FaceBox, FaceDetection, tfjs } from './faceapi.js';
 import { FastDescriptor } from './fast-descriptor.js';
 import { FastSsd, SSD_INPUT_SIZE } from './fast-ssd.js';
@@ -166,12 +167,7 @@ export class FacePipeline {
         );
         batch.forEach(({ detection, measures }, index) =>
           faces.push({
-            box: {
-              x: detection.box.x,
-              y: detection.box.y,
-              width: detection.box.width,
-              height: detection.box.height,
-            },
+            box: boxOf(detection.box),
             score: detection.score,
             descriptor: descriptors[index]!,
             measures,

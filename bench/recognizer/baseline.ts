@@ -11,7 +11,7 @@ import type { DetectorName } from '../../recognizer/inference-protocol.js';
 import { Gallery, type GalleryEntry } from '../../recognizer/gallery.js';
 import { loadFaceApi, loadNets } from '../../recognizer/load-face-api.js';
 import { FacePipeline } from '../../recognizer/face-pipeline.js';
-import type { Box } from '../../lib/box.js';
+import { boxOf, type Box } from '../../lib/box.js';
 
 export interface BaselineFace {
   box: Box;
@@ -77,12 +77,7 @@ export class Baseline {
         .withFaceLandmarks()
         .withFaceDescriptors();
       return results.map(({ detection, descriptor }) => ({
-        box: {
-          x: detection.box.x,
-          y: detection.box.y,
-          width: detection.box.width,
-          height: detection.box.height,
-        },
+        box: boxOf(detection.box),
         score: detection.score,
         descriptor: Float32Array.from(descriptor),
       }));

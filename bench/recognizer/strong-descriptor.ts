@@ -13,7 +13,7 @@ import { FaceAnalyzer, type Analysis } from '../../recognizer/face-analyzer.js';
 import type { FaceApi, tfjs } from '../../recognizer/faceapi.js';
 import { FacePipeline, type Describer } from '../../recognizer/face-pipeline.js';
 import { loadFaceApi, loadNets } from '../../recognizer/load-face-api.js';
-import type { InferenceSettings } from './local.js';
+import { analyzerOptions, type InferenceSettings } from './local.js';
 
 const require = createRequire(import.meta.url);
 
@@ -127,16 +127,7 @@ export async function strongAnalyzer(
   );
   const analyzer = new FaceAnalyzer(
     { detect: (image, _signal, options) => pipeline.detect(image, options) },
-    {
-      maxPixels: settings.maxImagePixels,
-      maxSide: settings.inferenceMaxSide,
-      smallPhotoSide: settings.smallPhotoSide,
-      smallPhotoPadding: settings.smallPhotoPadding,
-      mirrorAverage: settings.mirrorAverage,
-      ssdInputSize: settings.ssdInputSize,
-      concurrency: 1,
-      queueLimit: 100_000,
-    },
+    analyzerOptions(settings, 1),
   );
   return {
     analyze: (bytes) => analyzer.analyze(bytes),
