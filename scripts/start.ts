@@ -110,6 +110,7 @@ export async function startFacetrail(
       app: receiver,
       port: config.ports.receiver,
       maxBodyBytes: receiverConfig.maxUploadBytes,
+      maxJsonBytes: receiverConfig.maxJsonBytes,
     },
     { name: 'processor', app: processor, port: config.ports.processor },
     {
@@ -117,6 +118,7 @@ export async function startFacetrail(
       app: frontend,
       port: config.ports.frontend,
       maxBodyBytes: frontendConfig.maxUploadBytes,
+      maxJsonBytes: frontendConfig.maxJsonBytes,
     },
     { name: 'redeemer', app: redeemer, port: config.ports.redeemer },
   ];
@@ -153,6 +155,7 @@ export async function startFacetrail(
           host: config.host,
           logger: logger(fn.name),
           maxBodyBytes: fn.maxBodyBytes,
+          maxJsonBytes: fn.maxJsonBytes,
         }),
       );
     }
