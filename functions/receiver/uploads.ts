@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../lib/errors.js';
 import { IMAGE_MEDIA_TYPES, sniffImageType, type ImageType } from '../../lib/image-type.js';
@@ -65,4 +65,36 @@ export async function discardUpload(upload: StagedUpload): Promise<void> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+}
+
+/**
+ * Deletes staged uploads older than `olderThanMs`: a staged file lives for one request, so an
+ * old one was left by a receiver that died between writing it and moving it. Returns how many.
+ */
+export async function sweepStagedUploads(
+  imagesRoot: string,
+  olderThanMs: number,
+  now = Date.now(),
+): Promise<number> {
+  const dir = path.join(imagesRoot, STAGING_DIR);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const staged = path.join(dir, name);
+    try {
+      if (now - (await stat(staged)).mtimeMs < olderThanMs) continue;
+      await unlink(staged);
+      removed++;
+    } catch (error) {
+      // Another receiver swept it, or its request moved it meanwhile.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return removed;
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -77,6 +77,8 @@ describe('receiver inputs: limits, encodings, file handles and orphan uploads (r
   const errorCode = async (response: Response) =>
     ((await response.json()) as { error: { code: string } }).error.code;
 
+  let config: ReturnType<typeof loadReceiverConfig>;
+
   beforeAll(async () => {
     [database, nsq] = await Promise.all([createTestDatabase(), startNsq()]);
     root = await mkdtemp(path.join(tmpdir(), 'facetrail-receiver-inputs-'));
@@ -85,7 +87,7 @@ describe('receiver inputs: limits, encodings, file handles and orphan uploads (r
     for (let index = 0; index < 1000; index++)
       await writeFile(path.join(root, 'bulk', `${index}.jpg`), photo);
     // Defaults for the limits: what `npm start` and the cluster run with.
-    const config = loadReceiverConfig({
+    config = loadReceiverConfig({
       DATABASE_URL: database.url,
       NSQD_TCP_ADDRESS: nsq.nsqdTcpAddress,
       NSQ_TOPIC: 'receiver_inputs',
@@ -235,5 +237,21 @@ describe('receiver inputs: limits, encodings, file handles and orphan uploads (r
     const [image] = bodies[0]!.images;
     expect(bodies.every((body) => body.images[0]!.id === image!.id)).toBe(true);
     expect(await uploads()).toEqual([path.relative('uploads', image!.path)]);
+  });
+
+  it('sweeps, at start, uploads staged by a receiver that died mid-request (and keeps fresh ones)', async () => {
+    const staging = path.join(root, 'uploads', '.staging');
+    await mkdir(staging, { recursive: true });
+    await writeFile(path.join(staging, 'left-by-a-crash.jpg'), jpegOf(64));
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    await utimes(path.join(staging, 'left-by-a-crash.jpg'), twoHoursAgo, twoHoursAgo);
+    await writeFile(path.join(staging, 'in-flight.jpg'), jpegOf(64));
+    const another = createReceiver(config, createLogger('receiver', 'silent'));
+    try {
+      await another.swept;
+    } finally {
+      await another.close();
+    }
+    expect(await uploads()).toEqual([path.join('.staging', 'in-flight.jpg')]);
   });
 });
