@@ -106,6 +106,7 @@ export async function startFacetrail(
       app: receiver,
       port: config.ports.receiver,
       maxBodyBytes: receiverConfig.maxUploadBytes,
+      maxJsonBytes: receiverConfig.maxJsonBytes,
     },
     { name: 'processor', app: processor, port: config.ports.processor },
     {
@@ -113,6 +114,7 @@ export async function startFacetrail(
       app: frontend,
       port: config.ports.frontend,
       maxBodyBytes: frontendConfig.maxUploadBytes,
+      maxJsonBytes: frontendConfig.maxJsonBytes,
     },
     { name: 'redeemer', app: redeemer, port: config.ports.redeemer },
   ];
@@ -149,6 +151,7 @@ export async function startFacetrail(
           host: config.host,
           logger: logger(fn.name),
           maxBodyBytes: fn.maxBodyBytes,
+          maxJsonBytes: fn.maxJsonBytes,
         }),
       );
     }

@@ -70,6 +70,7 @@ export function createFrontend(
   return {
     app,
     maxBodyBytes: config.maxUploadBytes,
+    maxJsonBytes: config.maxJsonBytes,
     async close() {
       recognizer?.close();
       await db.destroy();

@@ -24,6 +24,8 @@ export function loadReceiverConfig(env: Env) {
       PORT: knativePort,
       RECEIVER_PORT: port(8080),
       MAX_UPLOAD_BYTES: positiveInt(25 * 1024 * 1024),
+      /** JSON bodies (submissions by path, keys, people), decoded: above it, 413. */
+      MAX_JSON_BYTES: positiveInt(1024 * 1024),
       MAX_PATHS_PER_REQUEST: positiveInt(1000),
       RECOGNIZER_TIMEOUT_MS: positiveInt(30_000),
     },
@@ -43,6 +45,7 @@ export function loadReceiverConfig(env: Env) {
     adminToken: parsed.ADMIN_TOKEN,
     keyCacheMs: parsed.KEY_CACHE_SECONDS * 1000,
     maxUploadBytes: parsed.MAX_UPLOAD_BYTES,
+    maxJsonBytes: parsed.MAX_JSON_BYTES,
     maxPathsPerRequest: parsed.MAX_PATHS_PER_REQUEST,
     logLevel: parsed.LOG_LEVEL,
   };

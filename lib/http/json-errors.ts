@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { bodyParserError } from './body-limits.js';
 
 export function sendError(res: Response, error: AppError): void {
   // RFC 6750: a 401 names the scheme the client should use.
@@ -12,17 +13,9 @@ export function sendError(res: Response, error: AppError): void {
 export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
-    const type = (error as { type?: string }).type;
     let appError: AppError;
     if (error instanceof AppError) appError = error;
-    else if (type === 'entity.parse.failed')
-      appError = new AppError(
-        'INVALID_JSON',
-        `the body is not valid JSON: ${(error as Error).message}`,
-      );
-    else if (type === 'entity.too.large') appError = new AppError('PAYLOAD_TOO_LARGE');
-    else if (type === 'encoding.unsupported' || type === 'charset.unsupported')
-      appError = new AppError('UNSUPPORTED_MEDIA_TYPE', (error as Error).message);
+    else if (bodyParserError(error)) appError = bodyParserError(error)!;
     else {
       logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
       appError = new AppError('INTERNAL', 'internal error; the server log has the details');

@@ -11,6 +11,7 @@ export async function runFunction(options: {
   port: number;
   logger: Logger;
   maxBodyBytes?: number;
+  maxJsonBytes?: number;
   close: () => Promise<void>;
 }): Promise<void> {
   const running = await serveFunction({
@@ -18,6 +19,7 @@ export async function runFunction(options: {
     port: options.port,
     logger: options.logger,
     maxBodyBytes: options.maxBodyBytes,
+    maxJsonBytes: options.maxJsonBytes,
   });
   options.logger.info({ url: running.url }, `${options.name} listening`);
   shutdownOnSignal({
