@@ -7,7 +7,9 @@ import { loadReceiverConfig } from '../../functions/receiver/config.js';
 import { createReceiver } from '../../functions/receiver/wiring.js';
 import { loadRedeemerConfig } from '../../functions/redeemer/config.js';
 import { createRedeemer } from '../../functions/redeemer/wiring.js';
+import { createProcessorApp } from '../../functions/processor/app.js';
 import { connectDatabase } from '../../lib/db/connect.js';
+import { createMetrics } from '../../lib/http/metrics.js';
 import { ImagesRepository } from '../../lib/db/images-repo.js';
 import type { RunningFunctionServer } from '../../lib/http/function-server.js';
 import { createLogger } from '../../lib/logger.js';
@@ -77,6 +79,43 @@ describe('database limits on MariaDB', () => {
     });
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'DATABASE_UNAVAILABLE',
+    );
+  });
+
+  it('the processor answers a database outage with 503 DATABASE_UNAVAILABLE and its Retry-After', async () => {
+    const closed = await freePort();
+    const db = connectDatabase({ url: `mysql://root@127.0.0.1:${closed}/${database.name}` });
+    closers.push(() => db.destroy());
+    const app = createProcessorApp({
+      images: new ImagesRepository(db),
+      // The recognizer is not the subject here: it is up and never reached.
+      admits: async () => true,
+      identify: async () => ({ faces: [] }),
+      leaseMs: 60_000,
+      maxImageAttempts: 3,
+      retryAfterSeconds: 7,
+      metrics: createMetrics('processor'),
+      ready: async () => true,
+      logger: silent,
+    });
+    const server = await serveForTest(app);
+    servers.push(server);
+    const response = await fetch(`${server.url}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'ce-specversion': '1.0',
+        'ce-type': 'dev.facetrail.image.submitted',
+        'ce-source': '/facetrail/receiver',
+        'ce-id': 'limits-1',
+      },
+      body: JSON.stringify({ imageId: 1, path: 'a.jpg' }),
+      signal: AbortSignal.timeout(20_000),
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('7');
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
       'DATABASE_UNAVAILABLE',
     );
