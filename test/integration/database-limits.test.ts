@@ -7,6 +7,8 @@ import { loadReceiverConfig } from '../../functions/receiver/config.js';
 import { createReceiver } from '../../functions/receiver/wiring.js';
 import { loadRedeemerConfig } from '../../functions/redeemer/config.js';
 import { createRedeemer } from '../../functions/redeemer/wiring.js';
+import { loadFrontendConfig } from '../../functions/frontend/config.js';
+import { createFrontend } from '../../functions/frontend/wiring.js';
 import { createProcessorApp } from '../../functions/processor/app.js';
 import { connectDatabase } from '../../lib/db/connect.js';
 import { createMetrics } from '../../lib/http/metrics.js';
@@ -74,6 +76,29 @@ describe('database limits on MariaDB', () => {
       DATABASE_URL: `mysql://root@127.0.0.1:${closed}/${database.name}`,
     });
     const response = await fetch(`${server.url}/images/1`, {
+      headers: AUTH,
+      signal: AbortSignal.timeout(20_000),
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'DATABASE_UNAVAILABLE',
+    );
+  });
+
+  it("the frontend's JSON routes answer a database outage with 503 DATABASE_UNAVAILABLE", async () => {
+    const closed = await freePort();
+    const config = loadFrontendConfig({
+      DATABASE_URL: `mysql://root@127.0.0.1:${closed}/${database.name}`,
+      IMAGES_ROOT: root,
+      ADMIN_TOKEN,
+      SESSION_SECRET: 'limits-test-session-secret-0123456789',
+    });
+    const frontend = createFrontend(config, silent);
+    closers.push(() => frontend.close());
+    const server = await serveForTest(frontend.app);
+    servers.push(server);
+    const response = await fetch(`${server.url}/api/images`, {
       headers: AUTH,
       signal: AbortSignal.timeout(20_000),
     });
