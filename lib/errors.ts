@@ -66,6 +66,7 @@ export const ERRORS = {
   INTERNAL: { status: 500, message: 'internal error' },
   RECOGNIZER_UNAVAILABLE: { status: 503, message: 'the recognizer is unavailable; retry later' },
   DATABASE_UNAVAILABLE: { status: 503, message: 'the database is unavailable; retry later' },
+  QUEUE_UNAVAILABLE: { status: 503, message: 'the queue is unavailable; retry later' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { knativePort, parseEnv, port, positiveInt, type Env } from '../../lib/config/env.js';
 import {
   accessShape,
+  databaseLimits,
   databaseShape,
   imagesRootShape,
   logShape,
@@ -55,6 +56,7 @@ export function loadFrontendConfig(env: Env) {
   return {
     databaseUrl: resolveDatabaseUrl(parsed),
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
+    databaseLimits: databaseLimits(parsed),
     imagesRoot: resolveImagesRoot(parsed),
     port: parsed.PORT ?? parsed.FRONTEND_PORT,
     pageSize: Math.min(parsed.PAGE_SIZE, 500),

@@ -1,6 +1,7 @@
 import { knativePort, parseEnv, port, positiveInt, type Env } from '../../lib/config/env.js';
 import {
   accessShape,
+  databaseLimits,
   databaseShape,
   imagesRootShape,
   logShape,
@@ -34,6 +35,7 @@ export function loadReceiverConfig(env: Env) {
   return {
     databaseUrl: resolveDatabaseUrl(parsed),
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
+    databaseLimits: databaseLimits(parsed),
     nsqdTcpAddress: parsed.NSQD_TCP_ADDRESS,
     topic: parsed.NSQ_TOPIC,
     imagesRoot: resolveImagesRoot(parsed),

@@ -24,7 +24,11 @@ export function createReceiver(
   logger: Logger,
   overrides: { publisher?: Publisher } = {},
 ) {
-  const db = connectDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+  const db = connectDatabase({
+    url: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+    ...config.databaseLimits,
+  });
   const publisher = overrides.publisher ?? nsqPublisher(config.nsqdTcpAddress, logger);
   const recognizer = createRecognizerClient(config.recognizerAddress, {
     deadlineMs: config.recognizerTimeoutMs,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from './connect.js';
 import { isDuplicateKeyError } from './connect.js';
+import { deleteFacesByPrimaryKey, retryOnLockConflict } from './lock-conflicts.js';
 import type { ImageMetadata } from '../submission-metadata.js';
 import type { Box } from '../box.js';
 import type { ImageStatus } from './schema.js';
@@ -319,10 +320,16 @@ export class ImagesRepository {
   /**
    * Stores the faces and PROCESSED in one transaction, only while our claim still holds
    * (status PROCESSING with our attempts count). Returns false when the claim was lost.
+   * A deadlock or lock wait timeout rolls the whole transaction back, so it is run again.
    */
-  async complete(claim: Claim, faces: NewFace[]): Promise<boolean> {
+  complete(claim: Claim, faces: NewFace[]): Promise<boolean> {
+    return retryOnLockConflict(() => this.completeOnce(claim, faces));
+  }
+
+  private async completeOnce(claim: Claim, faces: NewFace[]): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const now = new Date();
+      // The fence: this row lock also serialises every writer of this image's faces.
       const updated = await trx
         .updateTable('images')
         .set({
@@ -338,7 +345,7 @@ export class ImagesRepository {
         .where('attempts', '=', claim.attempts)
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) return false;
-      await trx.deleteFrom('faces').where('image_id', '=', claim.id).execute();
+      await deleteFacesByPrimaryKey(trx, claim.id);
       if (faces.length > 0) {
         await trx
           .insertInto('faces')
