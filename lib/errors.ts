@@ -55,6 +55,11 @@ export const ERRORS = {
     grpc: 'INVALID_ARGUMENT',
     message: 'send application/json or an image/jpeg, image/png or image/webp body',
   },
+  UNSUPPORTED_CONTENT_ENCODING: {
+    status: 415,
+    grpc: 'INVALID_ARGUMENT',
+    message: 'send the body uncompressed, or with Content-Encoding gzip, deflate or br',
+  },
   EMPTY_PATH: { status: 422, grpc: 'INVALID_ARGUMENT', message: 'the path is empty' },
   PATH_TRAVERSAL: {
     status: 422,
@@ -77,6 +82,11 @@ export const ERRORS = {
     message: 'the path is a directory, not a file',
   },
   FILE_NOT_FOUND: { status: 422, grpc: 'NOT_FOUND', message: 'no file at this path' },
+  FILE_UNREADABLE: {
+    status: 422,
+    grpc: 'UNAVAILABLE',
+    message: 'the file cannot be read now; retry later',
+  },
   NOT_AN_IMAGE: {
     status: 422,
     grpc: 'INVALID_ARGUMENT',
@@ -129,6 +139,11 @@ export const ERRORS = {
     status: 503,
     grpc: 'UNAVAILABLE',
     message: 'the database is unavailable; retry later',
+  },
+  QUEUE_UNAVAILABLE: {
+    status: 503,
+    grpc: 'UNAVAILABLE',
+    message: 'the queue is unavailable; retry later',
   },
   // The recognizer refuses the call before any inference: nothing is wrong with the photo,
   // and the processor gives the attempt back.

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { ERRORS, isAppError, type ErrorCode } from '../lib/errors.js';
 import { ERROR_CODE_METADATA_KEY } from '../lib/recognizer-client.js';
+import { isTransientDatabaseError } from '../lib/transient-errors.js';
 import { InferenceError, type InferenceErrorKind } from './inference-protocol.js';
 
 /** The gRPC status the catalogue (lib/errors.ts) gives a facetrail code. */
@@ -17,27 +18,6 @@ const INFERENCE_CODE: Record<InferenceErrorKind, ErrorCode> = {
   cancelled: 'CALL_CANCELLED',
   failed: 'INTERNAL',
 };
-
-const CONNECTION_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EPIPE',
-  'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ER_CON_COUNT_ERROR',
-  'ER_SERVER_SHUTDOWN',
-  'ER_LOCK_WAIT_TIMEOUT',
-  'ER_LOCK_DEADLOCK',
-]);
-
-/** A database error that a retry later may get past (connection lost, server gone, lock). */
-export function isTransientDatabaseError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && CONNECTION_ERROR_CODES.has(code);
-}
 
 export interface MappedError {
   status: grpc.status;

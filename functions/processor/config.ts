@@ -7,6 +7,7 @@ import {
   type Env,
 } from '../../lib/config/env.js';
 import {
+  databaseLimits,
   databaseShape,
   inferenceTimeoutShape,
   logShape,
@@ -50,6 +51,7 @@ export function loadProcessorConfig(env: Env) {
   return {
     databaseUrl: resolveDatabaseUrl(parsed),
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
+    databaseLimits: databaseLimits(parsed),
     recognizerAddress: parsed.RECOGNIZER_ADDRESS,
     recognizerTimeoutMs: parsed.RECOGNIZER_TIMEOUT_MS,
     recognizerSecret: parsed.RECOGNIZER_SECRET,

@@ -2,10 +2,11 @@ import type { Claim, ImagesRepository, NewFace } from '../../lib/db/images-repo.
 import type { Logger } from '../../lib/logger.js';
 import { ERRORS } from '../../lib/errors.js';
 import { judgeRecognizerFailure } from './recognizer-failure.js';
+import type { Box } from '../../lib/box.js';
 
 /** A face as the recognizer reports it (lib/recognizer-client's Identify result). */
 export interface IdentifiedFace {
-  box: { x: number; y: number; width: number; height: number };
+  box: Box;
   score: number;
   match?: { personId: number; personName: string; distance: number } | null;
   quality?: { size: number; sharpness: number; yaw: number; roll: number } | null;
