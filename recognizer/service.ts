@@ -198,6 +198,8 @@ export function createRecognizerService(
           signal,
           identifyHooks(call, image.relativePath),
         );
+        // The fault switch's process dies in a moment: never answer, as a real crash would not.
+        if (crashesOn(deps.faultCrashPath, image.relativePath)) return new Promise<never>(() => {});
         const gallery = deps.gallery();
         const faces = analysis.faces.map((face) => {
           const nearest = gallery.nearest(face.descriptor);
