@@ -13,7 +13,7 @@ import {
 } from '../../lib/queue/nsq-writer.js';
 import { createSinkClient, createSinkProbe } from './sink-client.js';
 import { createFreeRedeliveries } from './attempts.js';
-import { createBackpressureGate, type BackpressureGate } from './backpressure.js';
+import { createBackpressureGate } from './backpressure.js';
 
 /** What startAdapter builds by default; tests and the standalone launcher may pass their own. */
 export interface AdapterDependencies {
@@ -93,8 +93,27 @@ export async function startAdapter(
     );
   const abort = new AbortController();
   const freeRedeliveries = createFreeRedeliveries();
-  // Set once the reader exists; the handler only trips it from a delivery.
-  let gate: BackpressureGate | undefined;
+  const probeSink = createSinkProbe({
+    url: config.probe.url,
+    timeoutMs: delivery.timeoutMs,
+    fetch: deps.fetch,
+  });
+  // Its callbacks reach the reader only once a delivery has tripped it (after connect()).
+  const gate = createBackpressureGate({
+    pause: () => reader.pause(),
+    resume: () => {
+      if (!stopping) reader.unpause();
+    },
+    probe: async () => {
+      const ready = await probeSink();
+      metrics.sinkProbes.inc({ ready: String(ready) });
+      return ready;
+    },
+    probeBaseMs: config.probe.baseMs,
+    probeMaxMs: config.probe.maxMs,
+    logger,
+    onChange: (paused) => metrics.sinkPaused.set(paused ? 1 : 0),
+  });
   const handle = createMessageHandler({
     sink: createSinkClient({ url: config.sink, timeoutMs: delivery.timeoutMs, fetch: deps.fetch }),
     deadLetters: createDeadLetterSink(publisher, nsq.deadLetterTopic),
@@ -104,8 +123,8 @@ export async function startAdapter(
     policy: delivery,
     abortSignal: abort.signal,
     freeRedeliveries,
-    onBackpressure: (retryAfterMs) => gate?.trip(retryAfterMs),
-    onDelivered: () => gate?.delivered(),
+    onBackpressure: (retryAfterMs) => gate.trip(retryAfterMs),
+    onDelivered: () => gate.delivered(),
   });
 
   const readerOptions: ReaderConnectionConfigOptions = {
@@ -121,33 +140,13 @@ export async function startAdapter(
   if (nsq.msgTimeoutMs !== undefined) readerOptions.messageTimeout = nsq.msgTimeoutMs;
   const reader = new Reader(nsq.topic, nsq.channel, readerOptions);
   guardRdyPool(reader);
-  const probeSink = createSinkProbe({
-    url: config.probe.url,
-    timeoutMs: delivery.timeoutMs,
-    fetch: deps.fetch,
-  });
-  gate = createBackpressureGate({
-    pause: () => reader.pause(),
-    resume: () => {
-      if (!stopping) reader.unpause();
-    },
-    probe: async () => {
-      const ready = await probeSink();
-      metrics.sinkProbes.inc({ ready: String(ready) });
-      return ready;
-    },
-    probeBaseMs: config.probe.baseMs,
-    probeMaxMs: config.probe.maxMs,
-    logger,
-    onChange: (paused) => metrics.sinkPaused.set(paused ? 1 : 0),
-  });
 
   const inFlight = new Set<Promise<unknown>>();
   const connections = new Set<string>();
   let stopping = false;
 
   reader.on('message', (message: Message) => {
-    if (stopping || gate?.paused) {
+    if (stopping || gate.paused) {
       // Sent before nsqd saw our RDY 0: give it straight back, not counted as an attempt.
       message.requeue(0, false);
       freeRedeliveries.note(message.id);
@@ -187,7 +186,7 @@ export async function startAdapter(
       nsqdConnections: connections.size,
       discovery: discovery ? 'nsqlookupd' : 'nsqd',
       inFlight: inFlight.size,
-      sinkPaused: gate?.paused ?? false,
+      sinkPaused: gate.paused ?? false,
       stopping,
     },
   });
@@ -223,7 +222,7 @@ export async function startAdapter(
       'stopping: taking no new messages, draining in-flight ones',
     );
     reader.pause();
-    await gate?.close();
+    await gate.close();
     if (!(await settleWithin([...inFlight], config.shutdownTimeoutMs))) {
       logger.warn(
         { inFlight: inFlight.size, shutdownTimeoutMs: config.shutdownTimeoutMs },

@@ -4,6 +4,8 @@ import { PrivacyRepository } from '../../lib/db/privacy-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
 import { nsqPublisher } from '../../lib/queue/nsq-writer.js';
+import { queuedMessages } from '../../lib/queue/nsqd-stats.js';
+import { UnclaimedImagesRepository } from '../../lib/db/unclaimed-images-repo.js';
 import { purgeExpired } from '../../lib/privacy/retention.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
 import { createRedeemerApp } from './app.js';
@@ -13,11 +15,21 @@ import { resendAllPending, sweepStrandedImages } from './sweep.js';
 export function createRedeemer(
   config: RedeemerConfig,
   logger: Logger,
-  overrides: { publisher?: Publisher; now?: () => Date } = {},
+  overrides: { publisher?: Publisher; now?: () => Date; fetch?: typeof globalThis.fetch } = {},
 ) {
   const db = connectDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
   const publisher = overrides.publisher ?? nsqPublisher(config.nsqdTcpAddress, logger);
+  const { queueStats } = config;
+  const readsStats =
+    queueStats.lookupdHttpAddresses.length > 0 || queueStats.nsqdHttpAddresses.length > 0;
   const deps = {
+    lost: readsStats
+      ? {
+          unclaimed: new UnclaimedImagesRepository(db),
+          lostAfterMs: config.lostAfterMs,
+          queued: () => queuedMessages(queueStats, config.topic, config.channel, overrides.fetch),
+        }
+      : undefined,
     images: new ImagesRepository(db),
     publisher,
     topic: config.topic,
