@@ -142,9 +142,16 @@ export function createMessageHandler(
         metrics.delivered.inc({ type: eventType });
         log.debug({ eventId: outbound?.event.id, type: eventType }, 'delivered');
         return decision;
-      case 'backpressure':
-        // At once: the reader stops pulling, so nsqd keeps it for the next ready consumer.
-        message.requeue(0);
+      case 'backpressure': {
+        // At once when a reader stops pulling (nsqd keeps it for the next ready consumer);
+        // without one (the embedded queue) after a growing wait, still not counted.
+        const delayMs = deps.onBackpressure
+          ? 0
+          : Math.min(
+              policy.backoffMaxMs,
+              Math.max(decision.retryAfterMs ?? 0, backoffDelay(message.attempts, policy)),
+            );
+        message.requeue(delayMs);
         free.note(message.id);
         metrics.requeued.inc({ outcome: decision.retry });
         log.warn(
@@ -157,6 +164,7 @@ export function createMessageHandler(
         );
         deps.onBackpressure?.(decision.retryAfterMs);
         return decision;
+      }
       case 'requeue':
         message.requeue(decision.delayMs);
         if (decision.retry === 'shutdown') free.note(message.id);

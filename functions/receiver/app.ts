@@ -5,6 +5,8 @@ import { AppError } from '../../lib/errors.js';
 import type { IdempotencyInput, ImagesRepository } from '../../lib/db/images-repo.js';
 import type { Authenticator } from '../../lib/auth/authenticator.js';
 import type { KeysRepository } from '../../lib/db/keys-repo.js';
+import type { DeadLettersRepository } from '../../lib/db/dead-letters-repo.js';
+import { replayDeadLetters } from '../../lib/dead-letters.js';
 import type { PeopleRepository } from '../../lib/db/people-repo.js';
 import type { PrivacyRepository } from '../../lib/db/privacy-repo.js';
 import { authenticateBearer, requireRole } from '../../lib/http/auth.js';
@@ -42,6 +44,8 @@ export interface ReceiverDeps {
   people: PeopleRepository;
   keys: KeysRepository;
   privacy: PrivacyRepository;
+  /** Dead letters the redeemer drained from the dead-letter topic (list, replay, purge). */
+  deadLetters: DeadLettersRepository;
   authenticator: Authenticator;
   publisher: Publisher;
   enroller: Enroller;
@@ -165,6 +169,25 @@ function idParam(value: string | string[] | undefined, what: string): number {
   if (!Number.isSafeInteger(id) || id <= 0)
     throw new AppError('NOT_FOUND', `no ${what} with id "${String(value)}"`);
   return id;
+}
+
+function optionalPositiveInt(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 1)
+    throw new AppError('INVALID_REQUEST', `${name} must be a positive integer`);
+  return number;
+}
+
+/** `{"ids":[1,2]}` (JSON body) or `?id=1&id=2`; none = every one. */
+function deadLetterIds(req: Request): number[] | undefined {
+  const fromBody = isJson(req) ? (req.body as { ids?: unknown } | undefined)?.ids : undefined;
+  const fromQuery = req.query.id;
+  const raw = fromBody ?? fromQuery;
+  if (raw === undefined) return undefined;
+  const list = Array.isArray(raw) ? raw : [raw];
+  if (list.length > 1000) throw new AppError('INVALID_REQUEST', 'at most 1000 ids at once');
+  return list.map((value) => optionalPositiveInt(value, 'ids') ?? 0).filter((id) => id > 0);
 }
 
 /** The receiver's routes: accepting images, reading results, enrolment, forgetting, keys, health. */
@@ -357,6 +380,31 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
     // Revoked here: this process stops accepting it at once; others within their cache time.
     deps.authenticator.invalidate();
     res.status(204).end();
+  });
+
+  // Dead letters: events the adapter gave up on. Those whose image is final (or deleted) are
+  // dropped before any answer; replay re-publishes the original event; purge deletes rows.
+  app.get('/dead-letters', admin, async (req, res) => {
+    const dropped = await deps.deadLetters.dropSettled();
+    const limit = Math.min(1000, optionalPositiveInt(req.query.limit, 'limit') ?? 100);
+    const afterId = optionalPositiveInt(req.query.after, 'after');
+    res.json({ deadLetters: await deps.deadLetters.list({ limit, afterId }), dropped });
+  });
+  app.post('/dead-letters/replay', admin, async (req, res) => {
+    const ids = deadLetterIds(req);
+    const result = await replayDeadLetters(
+      {
+        deadLetters: deps.deadLetters,
+        images: deps.images,
+        publisher: deps.publisher,
+        topic: deps.topic,
+      },
+      ids,
+    );
+    res.json(result);
+  });
+  app.delete('/dead-letters', admin, async (req, res) => {
+    res.json({ purged: await deps.deadLetters.purge(deadLetterIds(req)) });
   });
 
   app.use((req, _res, next) =>

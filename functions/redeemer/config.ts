@@ -43,6 +43,16 @@ export function loadRedeemerConfig(env: Env) {
         .default('processor'),
       // Two processor leases (LEASE_MS, 120 s by default).
       LOST_AFTER_MS: positiveInt(240_000),
+      // Dead letters drained into the dead_letters table on every tick.
+      NSQ_DEAD_LETTER_TOPIC: z
+        .string()
+        .regex(/^[.a-zA-Z0-9_-]{1,64}$/, 'expected an NSQ topic name')
+        .optional(),
+      DEAD_LETTER_CHANNEL: z
+        .string()
+        .regex(/^[.a-zA-Z0-9_-]{1,64}$/, 'expected an NSQ channel name')
+        .default('redeemer'),
+      DEAD_LETTER_IDLE_MS: positiveInt(1000),
     },
     env,
   );
@@ -63,6 +73,11 @@ export function loadRedeemerConfig(env: Env) {
     },
     channel: parsed.NSQ_CHANNEL,
     lostAfterMs: parsed.LOST_AFTER_MS,
+    deadLetters: {
+      topic: parsed.NSQ_DEAD_LETTER_TOPIC ?? `${parsed.NSQ_TOPIC}.dead`,
+      channel: parsed.DEAD_LETTER_CHANNEL,
+      idleMs: parsed.DEAD_LETTER_IDLE_MS,
+    },
     imagesRoot: resolveImagesRoot(parsed),
     retention: retentionPolicy(parsed),
     logLevel: parsed.LOG_LEVEL,

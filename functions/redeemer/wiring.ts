@@ -6,6 +6,9 @@ import type { Logger } from '../../lib/logger.js';
 import { nsqPublisher } from '../../lib/queue/nsq-writer.js';
 import { queuedMessages } from '../../lib/queue/nsqd-stats.js';
 import { UnclaimedImagesRepository } from '../../lib/db/unclaimed-images-repo.js';
+import { DeadLettersRepository } from '../../lib/db/dead-letters-repo.js';
+import { drainTopic } from '../../lib/queue/nsq-drain.js';
+import { drainDeadLetters, type DrainCounts } from './dead-letters.js';
 import { purgeExpired } from '../../lib/privacy/retention.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
 import { createRedeemerApp } from './app.js';
@@ -46,9 +49,34 @@ export function createRedeemer(
     ...(overrides.now ? { now: overrides.now } : {}),
   };
   const purge = () => purgeExpired(purgeDeps);
+  // Read from nsqd through nsqlookupd, else from the nsqd it publishes to; standalone mode
+  // (no nsqd) stores its dead letters in process instead (scripts/start.ts).
+  const deadLetters = new DeadLettersRepository(db);
+  const nsqdTcpAddresses = config.nsqdTcpAddress ? [config.nsqdTcpAddress] : [];
+  const readsDeadLetters =
+    !overrides.publisher &&
+    (queueStats.lookupdHttpAddresses.length > 0 || nsqdTcpAddresses.length > 0);
+  const drain = async (): Promise<DrainCounts | undefined> =>
+    readsDeadLetters
+      ? drainDeadLetters({
+          deadLetters,
+          logger,
+          drain: (handle) =>
+            drainTopic({
+              topic: config.deadLetters.topic,
+              channel: config.deadLetters.channel,
+              lookupdHttpAddresses: queueStats.lookupdHttpAddresses,
+              nsqdTcpAddresses,
+              handle,
+              idleMs: config.deadLetters.idleMs,
+              maxMs: 20_000,
+            }),
+        })
+      : undefined;
   const app = createRedeemerApp({
     ...deps,
     purge,
+    drainDeadLetters: drain,
     metrics: createMetrics('redeemer'),
     ready: () => databaseAnswers(db),
   });
@@ -56,6 +84,7 @@ export function createRedeemer(
     app,
     sweep: () => sweepStrandedImages(deps),
     purge,
+    drainDeadLetters: drain,
     resendAllPending: () => resendAllPending(deps),
     async close() {
       await publisher.close();
