@@ -8,6 +8,16 @@ import { serveForTest } from '../support/function-server.js';
 import { startNsq, topicStats, type NsqCluster } from '../support/nsq.js';
 import { readMessages } from '../support/nsq-consumer.js';
 import { waitFor } from '../support/processes.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildDeadLetter } from '../../adapters/nsq-cloudevents/dead-letter.js';
+import { listDeadLetters, purgeDeadLetters, replayDeadLetters } from '../../cli/dead-letters.js';
+import { createApi } from '../../cli/api.js';
+import { loadReceiverConfig } from '../../functions/receiver/config.js';
+import { createReceiver } from '../../functions/receiver/wiring.js';
+import { freePort } from '../support/ports.js';
+import { TEST_RECOGNIZER_SECRET } from '../support/recognizer.js';
 import { Reader, type Message } from 'nsqjs';
 import { buildImageSubmittedEvent, toStructuredJson } from '../../lib/events/image-event.js';
 
@@ -261,6 +271,97 @@ describe('redeemer: messages nsqd lost', () => {
     expect(resent.sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
     // Re-sent: their clock starts again, nothing more goes out on the next sweep.
     expect((await redeemer.sweep()).republished).toBe(0);
+  }, 30_000);
+
+  it('drains dead letters into the table, dropping final images; an admin lists, replays and purges them', async () => {
+    const [waiting, done, later] = await submit(['dead-1.jpg', 'dead-2.jpg', 'dead-3.jpg']);
+    await readMessagesOn('processor', 3);
+    await database.db
+      .updateTable('images')
+      .set({ status: 'PROCESSED' })
+      .where('id', '=', done!)
+      .execute();
+    const letter = (imageId: number, messageId: string) =>
+      buildDeadLetter({
+        reason: 'max-attempts',
+        detail: 'attempt 10 of 10 failed: 500',
+        outcome: { kind: 'response', status: 500 },
+        attempts: 10,
+        messageId,
+        topic,
+        channel: 'processor',
+        body: Buffer.from(
+          toStructuredJson(buildImageSubmittedEvent({ imageId, path: `dead-${imageId}.jpg` })),
+        ),
+      });
+    const publishDead = async (body: string) =>
+      expect(
+        (
+          await fetch(`http://${nsq.nsqdHttpAddress}/pub?topic=${topic}.dead`, {
+            method: 'POST',
+            body,
+          })
+        ).ok,
+      ).toBe(true);
+    await publishDead(letter(waiting!, '0000000000000a01'));
+    await publishDead(letter(done!, '0000000000000a02'));
+
+    expect(await redeemer.drainDeadLetters()).toEqual({
+      stored: 1,
+      duplicate: 0,
+      dropped: 1,
+      unreadable: 0,
+    });
+
+    const receiver = createReceiver(
+      loadReceiverConfig({
+        DATABASE_URL: database.url,
+        NSQD_TCP_ADDRESS: nsq.nsqdTcpAddress,
+        NSQ_TOPIC: topic,
+        ADMIN_TOKEN: 'dead-letters-admin-token-0123456789',
+        RECOGNIZER_SECRET: TEST_RECOGNIZER_SECRET,
+        RECOGNIZER_ADDRESS: `127.0.0.1:${await freePort()}`,
+        IMAGES_ROOT: await mkdtemp(path.join(tmpdir(), 'facetrail-dead-')),
+      }),
+      createLogger('receiver', 'silent'),
+    );
+    const served = await serveForTest(receiver.app);
+    cleanups.push(async () => {
+      await served.close();
+      await receiver.close();
+    });
+    const api = createApi({ url: served.url, token: 'dead-letters-admin-token-0123456789' });
+
+    const [listed, ...others] = await listDeadLetters(api);
+    expect(others).toEqual([]);
+    expect(listed).toMatchObject({
+      messageId: '0000000000000a01',
+      imageId: waiting,
+      reason: 'max-attempts',
+      status: 500,
+      attempts: 10,
+      replayedAt: null,
+    });
+
+    // Replay: the original event goes back to the topic, and the row says so.
+    expect(await replayDeadLetters(api, undefined)).toEqual({ replayed: [listed!.id], dropped: 0 });
+    const [replayed] = await readMessagesOn('processor', 1);
+    expect(JSON.parse(replayed!)).toMatchObject({ data: { imageId: waiting } });
+    expect((await listDeadLetters(api))[0]?.replayedAt).not.toBeNull();
+
+    // Once its image is final, the dead letter goes by itself.
+    await database.db
+      .updateTable('images')
+      .set({ status: 'FAILED' })
+      .where('id', '=', waiting!)
+      .execute();
+    expect(await listDeadLetters(api)).toEqual([]);
+
+    // Purge: an admin deletes what is left.
+    await publishDead(letter(later!, '0000000000000a03'));
+    expect((await redeemer.drainDeadLetters())?.stored).toBe(1);
+    expect(await purgeDeadLetters(api, undefined)).toBe(1);
+    expect(await listDeadLetters(api)).toEqual([]);
   }, 30_000);
 
   async function channelOf(name: string) {
