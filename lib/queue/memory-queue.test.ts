@@ -1,7 +1,10 @@
 import { MemoryQueue } from './memory-queue.js';
 import type { QueueMessage } from './queue-message.js';
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+import { waitFor } from '../../test/support/processes.js';
+
+/** Lets other deliveries start before this one ends (a turn of the event loop, not a delay). */
+const yieldTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('MemoryQueue', () => {
   it('delivers every message once when finished, at most maxInFlight at a time', async () => {
@@ -14,7 +17,7 @@ describe('MemoryQueue', () => {
       async (message) => {
         inFlight++;
         peak = Math.max(peak, inFlight);
-        await settle();
+        await yieldTurn();
         seen.push(message.body.toString());
         inFlight--;
         message.finish();
@@ -22,7 +25,7 @@ describe('MemoryQueue', () => {
       { maxInFlight: 2 },
     );
     await queue.publish('images', ['a', 'b', 'c', 'd', 'e']);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await waitFor('five deliveries', () => seen.length === 5, { timeoutMs: 5000, intervalMs: 5 });
     expect(seen.sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(peak).toBe(2);
     expect(queue.depth('images')).toBe(0);
@@ -38,7 +41,10 @@ describe('MemoryQueue', () => {
       else message.finish();
     });
     await queue.publish('t', 'x');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor('three attempts', () => attempts.length === 3, {
+      timeoutMs: 5000,
+      intervalMs: 5,
+    });
     expect(attempts).toEqual([1, 2, 3]);
     await queue.close();
   });
@@ -53,7 +59,10 @@ describe('MemoryQueue', () => {
       if (message.attempts === 1) throw new Error('handler bug');
       message.finish();
     });
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await waitFor('the redelivery', () => attempts.length === 2, {
+      timeoutMs: 5000,
+      intervalMs: 20,
+    });
     expect(attempts).toEqual([1, 2]);
     await queue.close();
   });
@@ -70,7 +79,10 @@ describe('MemoryQueue', () => {
       }
     });
     await queue.publish('t', 'x');
-    await settle();
+    await waitFor('the second answer to fail', () => errors.length === 1, {
+      timeoutMs: 5000,
+      intervalMs: 5,
+    });
     expect(errors).toEqual([expect.stringContaining('already finished')]);
     await queue.close();
     await expect(queue.publish('t', 'y')).rejects.toThrow('closed');
