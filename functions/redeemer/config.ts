@@ -9,6 +9,7 @@ import {
   type Env,
 } from '../../lib/config/env.js';
 import {
+  databaseLimits,
   databaseShape,
   imagesRootShape,
   logShape,
@@ -59,6 +60,7 @@ export function loadRedeemerConfig(env: Env) {
   return {
     databaseUrl: resolveDatabaseUrl(parsed),
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
+    databaseLimits: databaseLimits(parsed),
     nsqdTcpAddress: parsed.NSQD_TCP_ADDRESS,
     topic: parsed.NSQ_TOPIC,
     port: parsed.PORT ?? parsed.REDEEMER_PORT,

@@ -20,7 +20,11 @@ export function createRedeemer(
   logger: Logger,
   overrides: { publisher?: Publisher; now?: () => Date; fetch?: typeof globalThis.fetch } = {},
 ) {
-  const db = connectDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+  const db = connectDatabase({
+    url: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+    ...config.databaseLimits,
+  });
   const publisher = overrides.publisher ?? nsqPublisher(config.nsqdTcpAddress, logger);
   const { queueStats } = config;
   const readsStats =

@@ -1,12 +1,17 @@
+import { jest } from '@jest/globals';
+import { waitFor } from '../../test/support/wait-for.js';
 import { MemoryQueue } from './memory-queue.js';
 import type { QueueMessage } from './queue-message.js';
 
-import { waitFor } from '../../test/support/processes.js';
-
-/** Lets other deliveries start before this one ends (a turn of the event loop, not a delay). */
+/** Lets other deliveries start: a turn of the event loop, not a fixed time. */
 const yieldTurn = () => new Promise((resolve) => setImmediate(resolve));
+const soon = { timeoutMs: 5_000, intervalMs: 5 };
 
 describe('MemoryQueue', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
   it('delivers every message once when finished, at most maxInFlight at a time', async () => {
     const queue = new MemoryQueue();
     const seen: string[] = [];
@@ -25,7 +30,7 @@ describe('MemoryQueue', () => {
       { maxInFlight: 2 },
     );
     await queue.publish('images', ['a', 'b', 'c', 'd', 'e']);
-    await waitFor('five deliveries', () => seen.length === 5, { timeoutMs: 5000, intervalMs: 5 });
+    await waitFor('all five messages', () => seen.length === 5, soon);
     expect(seen.sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(peak).toBe(2);
     expect(queue.depth('images')).toBe(0);
@@ -33,6 +38,7 @@ describe('MemoryQueue', () => {
   });
 
   it('redelivers a requeued message after its delay with one more attempt', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
     const queue = new MemoryQueue();
     const attempts: number[] = [];
     queue.consume('t', async (message: QueueMessage) => {
@@ -41,15 +47,17 @@ describe('MemoryQueue', () => {
       else message.finish();
     });
     await queue.publish('t', 'x');
-    await waitFor('three attempts', () => attempts.length === 3, {
-      timeoutMs: 5000,
-      intervalMs: 5,
-    });
+    await jest.advanceTimersByTimeAsync(9);
+    expect(attempts).toEqual([1]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(attempts).toEqual([1, 2]);
+    await jest.advanceTimersByTimeAsync(10);
     expect(attempts).toEqual([1, 2, 3]);
     await queue.close();
   });
 
   it('keeps messages published before a consumer exists, and redelivers one left unanswered', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
     const queue = new MemoryQueue();
     await queue.publish('t', ['early']);
     expect(queue.depth('t')).toBe(1);
@@ -59,10 +67,10 @@ describe('MemoryQueue', () => {
       if (message.attempts === 1) throw new Error('handler bug');
       message.finish();
     });
-    await waitFor('the redelivery', () => attempts.length === 2, {
-      timeoutMs: 5000,
-      intervalMs: 20,
-    });
+    // A handler that neither finished nor requeued gets the message again after a second.
+    await jest.advanceTimersByTimeAsync(999);
+    expect(attempts).toEqual([1]);
+    await jest.advanceTimersByTimeAsync(1);
     expect(attempts).toEqual([1, 2]);
     await queue.close();
   });
@@ -79,10 +87,7 @@ describe('MemoryQueue', () => {
       }
     });
     await queue.publish('t', 'x');
-    await waitFor('the second answer to fail', () => errors.length === 1, {
-      timeoutMs: 5000,
-      intervalMs: 5,
-    });
+    await waitFor('the second answer to be refused', () => errors.length === 1, soon);
     expect(errors).toEqual([expect.stringContaining('already finished')]);
     await queue.close();
     await expect(queue.publish('t', 'y')).rejects.toThrow('closed');
