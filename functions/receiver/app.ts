@@ -372,8 +372,8 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
   // dropped before any answer; replay re-publishes the original event; purge deletes rows.
   app.get('/dead-letters', admin, async (req, res) => {
     const dropped = await deps.deadLetters.dropSettled();
-    const limit = Math.min(1000, optionalPositiveInt(req.query.limit, 'limit') ?? 100);
-    const afterId = optionalPositiveInt(req.query.after, 'after');
+    const limit = Math.min(1000, positiveIntParam(req.query.limit, 'limit') ?? 100);
+    const afterId = positiveIntParam(req.query.after, 'after');
     res.json({ deadLetters: await deps.deadLetters.list({ limit, afterId }), dropped });
   });
   app.post('/dead-letters/replay', admin, async (req, res) => {
