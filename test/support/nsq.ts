@@ -19,8 +19,11 @@ export interface NsqCluster {
   nsqd: RunningProcess;
   lookupd: RunningProcess;
   stop(): Promise<void>;
-  /** Restarts nsqd on the same ports and data (messages kept on disk survive). */
-  restartNsqd(): Promise<void>;
+  /**
+   * Restarts nsqd on the same ports and data (messages kept on disk survive). `hard`: kill -9
+   * instead of a clean stop, so whatever nsqd held only in memory is lost.
+   */
+  restartNsqd(options?: { hard?: boolean }): Promise<void>;
 }
 
 async function ping(httpAddress: string): Promise<boolean> {
@@ -69,8 +72,8 @@ export async function startNsq(): Promise<NsqCluster> {
       await lookupd.stop();
       await rm(dataPath, { recursive: true, force: true });
     },
-    async restartNsqd() {
-      await cluster.nsqd.stop();
+    async restartNsqd({ hard = false } = {}) {
+      await (hard ? cluster.nsqd.kill() : cluster.nsqd.stop());
       cluster.nsqd = startNsqd();
       await waitFor('nsqd after restart', () => ping(nsqdHttpAddress), { timeoutMs: 10_000 });
     },
