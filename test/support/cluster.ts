@@ -31,7 +31,10 @@ export interface SupervisedProcess {
   ready(timeoutMs?: number): Promise<void>;
   /** Everything every instance printed, oldest first. */
   output(): string;
+  /** SIGTERM (SIGKILL after 10 s); not restarted until resume(). */
   stop(): Promise<void>;
+  /** Starts it again after stop() and waits until it is ready. */
+  resume(): Promise<void>;
 }
 
 /** Runs `start` and keeps it running until stop(), restarting it after any exit. */
@@ -95,6 +98,12 @@ export function supervise(
       stopping = true;
       await proc.stop(10_000);
     },
+    async resume() {
+      if (!stopping) return;
+      stopping = false;
+      launch();
+      await ready();
+    },
   };
 }
 
@@ -108,8 +117,13 @@ export interface ClusterOptions {
   /** mysql://… of a migrated database. */
   databaseUrl: string;
   imagesRoot: string;
-  /** Pairs of processor → recognizer, each with an adapter of its own reading the channel. */
+  /**
+   * recognizer → processor → adapter lanes to start (default 1; 0 for ingest alone). Each
+   * adapter reads the same channel, so nsqd spreads the messages over the lanes.
+   */
   lanes?: number;
+  /** Start the redeemer (default true; its own timer stands in for the PingSource). */
+  redeemer?: boolean;
   /** Environment for every process, then per component (wins). */
   env?: Record<string, string>;
   componentEnv?: Partial<Record<Component, Record<string, string>>>;
@@ -129,8 +143,10 @@ export interface Cluster {
   auth(): { authorization: string };
   nsq: NsqCluster;
   receiver: SupervisedProcess;
-  redeemer: SupervisedProcess;
+  redeemer: SupervisedProcess | undefined;
   lanes: Lane[];
+  /** Starts one more lane and waits until it is ready. */
+  addLane(): Promise<Lane>;
   /** Every supervised process, for RSS sampling and output on failure. */
   processes(): SupervisedProcess[];
   /** kill -9 nsqd, then start it again on the same ports and data path. */
@@ -142,12 +158,10 @@ const tsxEntry = (entry: string, name: string, env: NodeJS.ProcessEnv) => () =>
   startProcess(name, process.execPath, ['--import', 'tsx', entry], { cwd: REPO_ROOT, env });
 
 /**
- * Starts nsqlookupd, nsqd, then `lanes` recognizer → processor → adapter lanes, the receiver
- * and the redeemer (its own timer, standing in for the PingSource), and waits until each is
- * ready. On failure everything started so far is stopped.
+ * Starts nsqlookupd, nsqd, the receiver, the redeemer and `lanes` recognizer → processor →
+ * adapter lanes, and waits until each is ready. On failure everything started is stopped.
  */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const lanes = options.lanes ?? 1;
   const adminToken = `fault-admin-${randomBytes(12).toString('hex')}`;
   const nsq = await startNsq();
   const started: SupervisedProcess[] = [];
@@ -164,67 +178,70 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ...options.env,
     ...options.componentEnv?.[component],
   });
+  const laneList: Lane[] = [];
+
+  /** Starts a lane's three processes (not waiting for them). */
+  const launchLane = async (): Promise<Lane> => {
+    const suffix = `-${laneList.length + 1}`;
+    const [recognizerPort, processorPort, adapterPort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
+    const recognizerAddress = `127.0.0.1:${recognizerPort}`;
+    const health = createRecognizerClient(recognizerAddress, {
+      deadlineMs: 2000,
+      secret: TEST_RECOGNIZER_SECRET,
+    });
+    const recognizer = supervise(
+      `recognizer${suffix}`,
+      tsxEntry(
+        'recognizer/main.ts',
+        `recognizer${suffix}`,
+        envFor('recognizer', {
+          RECOGNIZER_HOST: '127.0.0.1',
+          RECOGNIZER_PORT: String(recognizerPort),
+          KNOWN_PEOPLE_DIR: '',
+        }),
+      ),
+      async () => (await health.healthStatus()) === 'SERVING',
+    );
+    started.push(recognizer);
+    const processorUrl = `http://127.0.0.1:${processorPort}`;
+    const processor = supervise(
+      `processor${suffix}`,
+      tsxEntry(
+        'functions/processor/main.ts',
+        `processor${suffix}`,
+        envFor('processor', { PORT: String(processorPort), RECOGNIZER_ADDRESS: recognizerAddress }),
+      ),
+      () => httpOk(`${processorUrl}/healthz`),
+    );
+    started.push(processor);
+    const adapter = supervise(
+      `adapter${suffix}`,
+      tsxEntry(
+        'adapters/nsq-cloudevents/main.ts',
+        `adapter${suffix}`,
+        envFor('adapter', {
+          K_SINK: processorUrl,
+          NSQLOOKUPD_HTTP_ADDRESSES: nsq.lookupdHttpAddress,
+          HEALTH_PORT: String(adapterPort),
+          NSQ_LOOKUPD_POLL_INTERVAL_SECONDS: '1',
+        }),
+      ),
+      () => httpOk(`http://127.0.0.1:${adapterPort}/healthz`),
+    );
+    started.push(adapter);
+    const lane = { recognizer, recognizerAddress, processor, processorUrl, adapter };
+    laneList.push(lane);
+    return lane;
+  };
+  const laneReady = (lane: Lane) =>
+    Promise.all([lane.recognizer, lane.processor, lane.adapter].map((proc) => proc.ready(180_000)));
 
   try {
-    const laneList: Lane[] = [];
-    for (let index = 0; index < lanes; index++) {
-      const suffix = lanes > 1 ? `-${index + 1}` : '';
-      const [recognizerPort, processorPort, adapterPort] = await Promise.all([
-        freePort(),
-        freePort(),
-        freePort(),
-      ]);
-      const recognizerAddress = `127.0.0.1:${recognizerPort}`;
-      const health = createRecognizerClient(recognizerAddress, {
-        deadlineMs: 2000,
-        secret: TEST_RECOGNIZER_SECRET,
-      });
-      const recognizer = supervise(
-        `recognizer${suffix}`,
-        tsxEntry(
-          'recognizer/main.ts',
-          `recognizer${suffix}`,
-          envFor('recognizer', {
-            RECOGNIZER_HOST: '127.0.0.1',
-            RECOGNIZER_PORT: String(recognizerPort),
-            KNOWN_PEOPLE_DIR: '',
-          }),
-        ),
-        async () => (await health.healthStatus()) === 'SERVING',
-      );
-      started.push(recognizer);
-      const processorUrl = `http://127.0.0.1:${processorPort}`;
-      const processor = supervise(
-        `processor${suffix}`,
-        tsxEntry(
-          'functions/processor/main.ts',
-          `processor${suffix}`,
-          envFor('processor', {
-            PORT: String(processorPort),
-            RECOGNIZER_ADDRESS: recognizerAddress,
-          }),
-        ),
-        () => httpOk(`${processorUrl}/healthz`),
-      );
-      started.push(processor);
-      const adapter = supervise(
-        `adapter${suffix}`,
-        tsxEntry(
-          'adapters/nsq-cloudevents/main.ts',
-          `adapter${suffix}`,
-          envFor('adapter', {
-            K_SINK: processorUrl,
-            NSQLOOKUPD_HTTP_ADDRESSES: nsq.lookupdHttpAddress,
-            HEALTH_PORT: String(adapterPort),
-            NSQ_LOOKUPD_POLL_INTERVAL_SECONDS: '1',
-          }),
-        ),
-        () => httpOk(`http://127.0.0.1:${adapterPort}/healthz`),
-      );
-      started.push(adapter);
-      laneList.push({ recognizer, recognizerAddress, processor, processorUrl, adapter });
-    }
-
+    for (let index = 0; index < (options.lanes ?? 1); index++) await launchLane();
     const [receiverPort, redeemerPort] = await Promise.all([freePort(), freePort()]);
     const receiverUrl = `http://127.0.0.1:${receiverPort}`;
     const receiver = supervise(
@@ -235,22 +252,25 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         envFor('receiver', {
           PORT: String(receiverPort),
           ADMIN_TOKEN: adminToken,
-          RECOGNIZER_ADDRESS: laneList[0]!.recognizerAddress,
+          RECOGNIZER_ADDRESS: laneList[0]?.recognizerAddress ?? '127.0.0.1:1',
         }),
       ),
       () => httpOk(`${receiverUrl}/readyz`),
     );
     started.push(receiver);
-    const redeemer = supervise(
-      'redeemer',
-      tsxEntry(
-        'functions/redeemer/main.ts',
-        'redeemer',
-        envFor('redeemer', { PORT: String(redeemerPort), REDEEM_INTERVAL_MS: '2000' }),
-      ),
-      () => httpOk(`http://127.0.0.1:${redeemerPort}/healthz`),
-    );
-    started.push(redeemer);
+    const redeemer =
+      options.redeemer === false
+        ? undefined
+        : supervise(
+            'redeemer',
+            tsxEntry(
+              'functions/redeemer/main.ts',
+              'redeemer',
+              envFor('redeemer', { PORT: String(redeemerPort), REDEEM_INTERVAL_MS: '2000' }),
+            ),
+            () => httpOk(`http://127.0.0.1:${redeemerPort}/healthz`),
+          );
+    if (redeemer) started.push(redeemer);
 
     await Promise.all(started.map((proc) => proc.ready(180_000)));
 
@@ -262,6 +282,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       receiver,
       redeemer,
       lanes: laneList,
+      async addLane() {
+        const lane = await launchLane();
+        await laneReady(lane);
+        return lane;
+      },
       processes: () => [...started],
       async killNsqd() {
         await nsq.restartNsqd({ hard: true });
