@@ -289,7 +289,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       },
       processes: () => [...started],
       async killNsqd() {
-        await nsq.restartNsqd({ hard: true });
+        await nsq.crashNsqd();
       },
       async stop() {
         await Promise.all(started.map((proc) => proc.stop()));

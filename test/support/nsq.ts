@@ -19,11 +19,10 @@ export interface NsqCluster {
   nsqd: RunningProcess;
   lookupd: RunningProcess;
   stop(): Promise<void>;
-  /**
-   * Restarts nsqd on the same ports and data (messages kept on disk survive). `hard`: kill -9
-   * instead of a clean stop, so whatever nsqd held only in memory is lost.
-   */
-  restartNsqd(options?: { hard?: boolean }): Promise<void>;
+  /** Restarts nsqd on the same ports and data (messages kept on disk survive). */
+  restartNsqd(): Promise<void>;
+  /** kill -9 of nsqd, then a start on the same ports and data (what was in memory is lost). */
+  crashNsqd(): Promise<void>;
 }
 
 async function ping(httpAddress: string): Promise<boolean> {
@@ -72,10 +71,15 @@ export async function startNsq(): Promise<NsqCluster> {
       await lookupd.stop();
       await rm(dataPath, { recursive: true, force: true });
     },
-    async restartNsqd({ hard = false } = {}) {
-      await (hard ? cluster.nsqd.kill() : cluster.nsqd.stop());
+    async restartNsqd() {
+      await cluster.nsqd.stop();
       cluster.nsqd = startNsqd();
       await waitFor('nsqd after restart', () => ping(nsqdHttpAddress), { timeoutMs: 10_000 });
+    },
+    async crashNsqd() {
+      await cluster.nsqd.kill();
+      cluster.nsqd = startNsqd();
+      await waitFor('nsqd after the crash', () => ping(nsqdHttpAddress), { timeoutMs: 10_000 });
     },
   };
   await waitFor('nsqd', () => ping(nsqdHttpAddress), { timeoutMs: 10_000 });
