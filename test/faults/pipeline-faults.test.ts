@@ -51,24 +51,26 @@ describe('the pipeline under faults (cluster topology, separate processes)', () 
 
   beforeAll(async () => {
     database = await createTestDatabase('facetrail_faults');
-    const recognizerTimeoutMs = String(Math.floor(LEASE_MS * 0.6));
     cluster = await startCluster({
       databaseUrl: database.url,
       imagesRoot: FIXTURES,
+      // Timings every component reads (and checks against each other) get the same values:
+      // inference < call deadline < lease.
+      env: {
+        LEASE_MS: String(LEASE_MS),
+        RECOGNIZER_TIMEOUT_MS: String(Math.floor(LEASE_MS * 0.6)),
+        INFERENCE_TIMEOUT_MS: String(Math.floor(LEASE_MS * 0.5)),
+      },
       componentEnv: {
         recognizer: {
           INFERENCE_WORKERS: '2',
-          INFERENCE_TIMEOUT_MS: String(Math.floor(LEASE_MS * 0.5)),
           SHUTDOWN_GRACE_MS: '1000',
           FACETRAIL_FAULT_CRASH_PATH: CRASH_PHOTO,
         },
         processor: {
-          LEASE_MS: String(LEASE_MS),
-          RECOGNIZER_TIMEOUT_MS: recognizerTimeoutMs,
           BREAKER_RESET_MS: '1000',
           RETRY_AFTER_SECONDS: '1',
         },
-        receiver: { RECOGNIZER_TIMEOUT_MS: recognizerTimeoutMs },
         adapter: {
           MAX_IN_FLIGHT: '4',
           DELIVERY_TIMEOUT_MS: String(LEASE_MS),

@@ -71,11 +71,18 @@ export function supervise(
   };
   launch();
 
-  const ready = (timeoutMs = 120_000) =>
-    waitFor(`${name} to be ready`, () => isReady().catch(() => false), {
-      timeoutMs,
-      intervalMs: 100,
-    }).then(() => undefined);
+  const ready = async (timeoutMs = 120_000) => {
+    // A process that keeps exiting (bad configuration) fails at once, with its output.
+    const crashesBefore = crashes;
+    const state = await waitFor(
+      `${name} to be ready`,
+      async () =>
+        crashes >= crashesBefore + 3 ? 'crash loop' : (await isReady().catch(() => false)) && 'ok',
+      { timeoutMs, intervalMs: 100 },
+    );
+    if (state === 'crash loop')
+      throw new Error(`${name} exited 3 times while starting:\n${past.slice(-5000)}`);
+  };
 
   return {
     name,
