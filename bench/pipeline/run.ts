@@ -392,6 +392,17 @@ async function main(): Promise<void> {
       });
   } finally {
     await cluster?.stop();
+    // Every process's log beside the results, to see where time went.
+    if (cluster) {
+      const dir = path.join(
+        REPO_ROOT,
+        `bench/results/pipeline-${startedAt.toISOString().replace(/[:.]/g, '-')}-logs`,
+      );
+      await mkdir(dir, { recursive: true });
+      for (const proc of [...cluster.processes(), cluster.nsq.nsqd, cluster.nsq.lookupd])
+        await writeFile(path.join(dir, `${proc.name}.log`), proc.output());
+      log(`logs: ${dir}`);
+    }
     await stopAll();
     await database?.drop();
     await rm(root, { recursive: true, force: true });

@@ -186,6 +186,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ...options.componentEnv?.[component],
   });
   const laneList: Lane[] = [];
+  const healthClients: Array<{ close(): void }> = [];
+  const closeHealthClients = () => healthClients.forEach((client) => client.close());
 
   /** Starts a lane's three processes (not waiting for them). */
   const launchLane = async (): Promise<Lane> => {
@@ -200,6 +202,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       deadlineMs: 2000,
       secret: TEST_RECOGNIZER_SECRET,
     });
+    healthClients.push(health);
     const recognizer = supervise(
       `recognizer${suffix}`,
       tsxEntry(
@@ -299,12 +302,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         await nsq.crashNsqd();
       },
       async stop() {
+        closeHealthClients();
         await Promise.all(started.map((proc) => proc.stop()));
         await nsq.stop();
       },
     };
   } catch (error) {
     const output = started.map((proc) => `--- ${proc.name}\n${proc.output()}`).join('\n');
+    closeHealthClients();
     await Promise.all(started.map((proc) => proc.stop()));
     await nsq.stop();
     throw new Error(`${(error as Error).message}\n${output.slice(-20_000)}`);
