@@ -23,6 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
+import { replaceSection } from './docs-section.js';
 import { createRecognizerClient } from '../../lib/recognizer-client.js';
 import { rssBytes, startCluster, type Cluster } from '../../test/support/cluster.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
@@ -233,16 +234,6 @@ function trackRss(cluster: Cluster) {
       return tracks;
     },
   };
-}
-
-function replaceSection(text: string, name: string, body: string, heading: string): string {
-  const begin = `<!-- ${name}:begin -->`;
-  const end = `<!-- ${name}:end -->`;
-  const block = `${begin}\n${body.trim()}\n${end}`;
-  const from = text.indexOf(begin);
-  const to = text.indexOf(end);
-  if (from >= 0 && to > from) return text.slice(0, from) + block + text.slice(to + end.length);
-  return `${text.trimEnd()}\n\n${heading}\n\n${block}\n`;
 }
 
 async function main(): Promise<void> {
