@@ -32,6 +32,7 @@ COPY lib lib
 COPY functions functions
 COPY adapters adapters
 COPY recognizer recognizer
+COPY standalone standalone
 COPY scripts scripts
 COPY cli cli
 RUN npm run build

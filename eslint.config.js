@@ -12,6 +12,12 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {
+    // CommonJS configs (.dependency-cruiser.cjs).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: globals.node },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The results page's script runs in the browser.
     files: ['functions/frontend/static/**/*.js'],
     languageOptions: { sourceType: 'script', globals: globals.browser },

@@ -22,6 +22,7 @@ import {
   waitForResults,
   type ImageRecord,
 } from './submit.js';
+import type { Box } from '../lib/box.js';
 
 interface GlobalOptions {
   url: string;
@@ -104,7 +105,7 @@ Examples:
       'run every component on this machine (what `npm start` runs); SQLite and an embedded queue unless DATABASE_URL and the NSQ addresses are set',
     )
     .action(async () => {
-      const { runStart } = await import('../scripts/start.js');
+      const { runStart } = await import('../standalone/start.js');
       await runStart(process.env);
       keepRunning = true;
     });
@@ -203,7 +204,7 @@ Examples:
           `image ${data.id}  ${data.path}\nstatus ${data.status}${data.error ? ` (${data.error.code}: ${data.error.message})` : ''}, attempts ${data.attempts}\nreceived ${data.createdAt}${data.processedAt ? `, processed ${data.processedAt}` : ''}`,
         );
         const faces = data.faces as Array<{
-          box: { x: number; y: number; width: number; height: number };
+          box: Box;
           score: number;
           person: { name: string } | null;
           distance: number | null;

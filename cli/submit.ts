@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { ImageRecord } from '../lib/image-record.js';
 import { isPhotoFile } from '../lib/known-people-folder.js';
 import { CliError, describeError, EXIT, type Api } from './api.js';
 import { mediaTypeOf } from './media-types.js';
@@ -13,14 +14,7 @@ export interface Submitted {
   error?: string;
 }
 
-export interface ImageRecord {
-  id: number;
-  path: string;
-  status: string;
-  error: { code: string; message: string } | null;
-  faces: Array<{ person: { name: string } | null }>;
-  people: Array<{ id: number; name: string }>;
-}
+export type { ImageRecord };
 
 /** Files to upload: each file given, and the photos in each folder given (recursively), sorted. */
 export async function photoFiles(inputs: string[]): Promise<string[]> {

@@ -21,6 +21,10 @@ export const ERRORS = {
     status: 415,
     message: 'send application/json or an image/jpeg, image/png or image/webp body',
   },
+  UNSUPPORTED_CONTENT_ENCODING: {
+    status: 415,
+    message: 'send the body uncompressed, or with Content-Encoding gzip, deflate or br',
+  },
   EMPTY_PATH: { status: 422, message: 'the path is empty' },
   PATH_TRAVERSAL: { status: 422, message: 'the path climbs out with ".."' },
   PATH_OUTSIDE_ROOT: { status: 422, message: 'the path is outside the images root' },
@@ -30,6 +34,7 @@ export const ERRORS = {
   },
   PATH_IS_DIRECTORY: { status: 422, message: 'the path is a directory, not a file' },
   FILE_NOT_FOUND: { status: 422, message: 'no file at this path' },
+  FILE_UNREADABLE: { status: 422, message: 'the file cannot be read now; retry later' },
   NOT_AN_IMAGE: { status: 422, message: 'the file is not a JPEG, PNG or WebP image' },
   IDEMPOTENCY_KEY_REUSED: {
     status: 422,
@@ -61,6 +66,7 @@ export const ERRORS = {
   INTERNAL: { status: 500, message: 'internal error' },
   RECOGNIZER_UNAVAILABLE: { status: 503, message: 'the recognizer is unavailable; retry later' },
   DATABASE_UNAVAILABLE: { status: 503, message: 'the database is unavailable; retry later' },
+  QUEUE_UNAVAILABLE: { status: 503, message: 'the queue is unavailable; retry later' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

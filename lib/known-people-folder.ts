@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
- * The known-people folder layouts (DESIGN "Configuration", KNOWN_PEOPLE_DIR), shared by the
+ * The known-people folder layouts (KNOWN_PEOPLE_DIR, README "Configuration"), shared by the
  * recognizer's enrolment at start and the CLI's `facetrail enroll`.
  */
 export const PHOTO_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.webp']);

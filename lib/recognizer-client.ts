@@ -5,6 +5,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
 import { ERRORS, type ErrorCode } from './errors.js';
 import { findUp } from './find-up.js';
+import type { Box } from './box.js';
 
 /** Fully qualified name of the recognizer service (also its grpc.health.v1 service name). */
 export const RECOGNIZER_SERVICE = 'facetrail.recognizer.v1.Recognizer';
@@ -53,12 +54,7 @@ export function recognizerServiceDefinition(): grpc.ServiceDefinition {
 // ---------------------------------------------------------------------------------------
 // Wire shapes (what proto-loader produces with PROTO_LOADER_OPTIONS)
 
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export type { Box };
 
 /** How good a face is for identification (recognizer/face-quality.ts, docs/performance.md). */
 export interface FaceQuality {

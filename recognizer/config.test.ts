@@ -91,7 +91,7 @@ describe('loadRecognizerConfig', () => {
   it('parses every variable and resolves relative folders against the working directory', () => {
     const config = load({
       ...base,
-      IMAGES_ROOT: '../shared/fixtures',
+      IMAGES_ROOT: '../camera-photos',
       KNOWN_PEOPLE_DIR: 'data/known_people',
       RECOGNIZER_HOST: '127.0.0.1',
       RECOGNIZER_PORT: '6000',
@@ -104,7 +104,7 @@ describe('loadRecognizerConfig', () => {
       LOG_LEVEL: 'debug',
     });
     expect(config).toMatchObject({
-      imagesRoot: '/shared/fixtures',
+      imagesRoot: '/camera-photos',
       knownPeopleDir: '/repo/data/known_people',
       host: '127.0.0.1',
       port: 6000,

@@ -16,7 +16,12 @@ import {
   positiveInt,
   type Env,
 } from '../lib/config/env.js';
-import { DETECTORS, type DetectorName } from './face-pipeline.js';
+import {
+  DETECTORS,
+  INFERENCE_BACKENDS,
+  type DetectorName,
+  type InferenceBackendPreference,
+} from './inference-protocol.js';
 import { MATCH_STRATEGIES, type MatchStrategy } from './gallery.js';
 
 /**
@@ -40,22 +45,19 @@ export const DEFAULT_ENROL_MIN_SHARPNESS = 0.25;
 export const DEFAULT_ENROL_MAX_YAW = 45;
 
 /**
- * When a face's descriptor is averaged with its mirror image's: `small` — on photos enlarged
- * by the small-photo path, whose faces are blurry and whose descriptors gain the most (LFW:
- * docs/performance.md); `always`; `never`. `true`/`false` mean `always`/`never`.
- */
-/**
  * The square SSD MobileNet looks at. face-api uses 512; the network is convolutional and runs
  * at any multiple of 32 (recognizer/fast-ssd.ts places the anchors). 448 costs ~23% less per
  * photo; both worlds still meet their bar with it (docs/performance.md); 384 loses faces.
  */
 export const DEFAULT_SSD_INPUT_SIZE = 448;
 
+/**
+ * When a face's descriptor is averaged with its mirror image's: `small` — on photos enlarged
+ * by the small-photo path, whose faces are blurry and whose descriptors gain the most (LFW:
+ * docs/performance.md); `always`; `never`. `true`/`false` mean `always`/`never`.
+ */
 export const MIRROR_POLICIES = ['small', 'always', 'never'] as const;
 export type MirrorPolicy = (typeof MIRROR_POLICIES)[number];
-
-export const INFERENCE_BACKENDS = ['auto', 'wasm', 'tensorflow'] as const;
-export type InferenceBackendPreference = (typeof INFERENCE_BACKENDS)[number];
 
 export interface RecognizerConfig {
   /** mysql://… (the source of truth for enrolled descriptors). */

@@ -1,6 +1,7 @@
 import sharp, { type Metadata } from 'sharp';
 import { AppError } from '../lib/errors.js';
 import type { RawImage } from './inference-protocol.js';
+import type { Box } from '../lib/box.js';
 
 /** Encoded formats the recognizer accepts (the proto promises JPEG, PNG and WebP). */
 export const ACCEPTED_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp']);
@@ -28,7 +29,7 @@ export interface DecodedImage extends RawImage {
    * Where the photo lies in `data` (x, y: the border added on the left and top; width,
    * height: the photo after scaling). Equals the whole image unless a border was added.
    */
-  content: { x: number; y: number; width: number; height: number };
+  content: Box;
   /** True when the photo was enlarged by the small-photo path. */
   enlarged: boolean;
 }

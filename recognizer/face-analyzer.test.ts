@@ -1,6 +1,14 @@
 import sharp from 'sharp';
 import { FaceAnalyzer, scaleBox, type Detector } from './face-analyzer.js';
 import type { DetectedFace, RawImage } from './inference-protocol.js';
+import { waitFor } from '../test/support/wait-for.js';
+
+/** Waits, with a deadline, until the controlled detector holds a call. */
+const detectorCalled = (pending: unknown[]) =>
+  waitFor('the detector to be called', () => pending.length > 0, {
+    timeoutMs: 5_000,
+    intervalMs: 5,
+  });
 
 describe('scaleBox', () => {
   it('maps a box from the shrunk image back to the original, rounded', () => {
@@ -84,7 +92,7 @@ describe('FaceAnalyzer', () => {
       queueLimit: 1,
     });
     const result = analyzer.analyze(await photo());
-    while (pending.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await detectorCalled(pending);
     pending.shift()!();
     expect(seen[0]).toMatchObject({ width: 100, height: 50 });
     await expect(result).resolves.toMatchObject({
@@ -170,11 +178,11 @@ describe('FaceAnalyzer', () => {
     const first = analyzer.analyze(bytes);
     const second = analyzer.analyze(bytes);
     await expect(analyzer.analyze(bytes)).rejects.toMatchObject({ kind: 'busy', retryable: true });
-    while (pending.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await detectorCalled(pending);
     expect(pending).toHaveLength(1);
     pending.shift()!();
     await first;
-    while (pending.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await detectorCalled(pending);
     pending.shift()!();
     await expect(second).resolves.toMatchObject({ faces: [{}] });
   });
@@ -193,7 +201,7 @@ describe('FaceAnalyzer', () => {
     const second = analyzer.analyze(bytes, controller.signal);
     controller.abort();
     await expect(second).rejects.toMatchObject({ kind: 'cancelled' });
-    while (pending.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await detectorCalled(pending);
     pending.shift()!();
     await first;
     expect(analyzer.count).toBe(1);

@@ -3,7 +3,6 @@
  * layers and its own crops; it must give face-api's answers. Runs the real models (wasm) on
  * fixture photos, in this thread.
  */
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
 import { FIXTURES } from '../test/support/fixtures.js';
@@ -11,8 +10,7 @@ import type { FaceApi } from './faceapi.js';
 import { FacePipeline } from './face-pipeline.js';
 import { ssdAnchors } from './fast-ssd.js';
 import type { RawImage } from './inference-protocol.js';
-
-const require = createRequire(import.meta.url);
+import { loadFaceApi, loadNets } from './load-face-api.js';
 
 async function rgb(file: string): Promise<RawImage> {
   const { data, info } = await sharp(path.join(FIXTURES, file))
@@ -33,16 +31,8 @@ describe('FacePipeline', () => {
   let mirrored: FacePipeline;
 
   beforeAll(async () => {
-    faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
-    await faceapi.tf.setBackend('wasm');
-    await faceapi.tf.ready();
-    const models = path.join(
-      path.dirname(require.resolve('@vladmandic/face-api/package.json')),
-      'model',
-    );
-    await Promise.all(
-      FacePipeline.models('ssd').map((net) => faceapi.nets[net].loadFromDisk(models)),
-    );
+    faceapi = await loadFaceApi('wasm');
+    await loadNets(faceapi, FacePipeline.models('ssd'));
     const settings = { detector: 'ssd' as const, minDetectionScore: 0.5, tinyInputSize: 416 };
     pipeline = new FacePipeline(faceapi, settings);
     mirrored = new FacePipeline(faceapi, { ...settings, mirrorAverage: true });
@@ -106,14 +96,8 @@ describe('FacePipeline', () => {
 
 describe('FastSsd at another input size', () => {
   it('places anchors that reproduce face-api’s stored ones at 512 px', async () => {
-    const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
-    await faceapi.tf.setBackend('wasm');
-    await faceapi.tf.ready();
-    const models = path.join(
-      path.dirname(require.resolve('@vladmandic/face-api/package.json')),
-      'model',
-    );
-    await faceapi.nets.ssdMobilenetv1.loadFromDisk(models);
+    const faceapi = await loadFaceApi('wasm');
+    await loadNets(faceapi, ['ssdMobilenetv1']);
     const stored = faceapi.tf
       .reshape(faceapi.nets.ssdMobilenetv1.params!.output_layer.extra_dim, [-1, 4])
       .arraySync() as number[][];
@@ -151,14 +135,8 @@ describe('FastSsd at another input size', () => {
   });
 
   it('finds the same faces at 448 px as at 512 on a large photo', async () => {
-    const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
-    const models = path.join(
-      path.dirname(require.resolve('@vladmandic/face-api/package.json')),
-      'model',
-    );
-    await Promise.all(
-      FacePipeline.models('ssd').map((net) => faceapi.nets[net].loadFromDisk(models)),
-    );
+    const faceapi = await loadFaceApi('wasm');
+    await loadNets(faceapi, FacePipeline.models('ssd'));
     const pipeline = new FacePipeline(faceapi, {
       detector: 'ssd',
       minDetectionScore: 0.5,
@@ -187,16 +165,8 @@ describe('FastSsd at another input size', () => {
 
 describe('FacePipeline with the tiny detector', () => {
   it('gives face-api’s answers with TinyFaceDetector', async () => {
-    const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
-    await faceapi.tf.setBackend('wasm');
-    await faceapi.tf.ready();
-    const models = path.join(
-      path.dirname(require.resolve('@vladmandic/face-api/package.json')),
-      'model',
-    );
-    await Promise.all(
-      FacePipeline.models('tiny').map((net) => faceapi.nets[net].loadFromDisk(models)),
-    );
+    const faceapi = await loadFaceApi('wasm');
+    await loadNets(faceapi, FacePipeline.models('tiny'));
     const pipeline = new FacePipeline(faceapi, {
       detector: 'tiny',
       minDetectionScore: 0.5,

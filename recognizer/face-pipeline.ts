@@ -1,11 +1,15 @@
+import { boxOf } from '../lib/box.js';
 import type { FaceApi, FaceBox, FaceDetection, tfjs } from './faceapi.js';
 import { FastDescriptor } from './fast-descriptor.js';
 import { FastSsd, SSD_INPUT_SIZE } from './fast-ssd.js';
 import { poseFromLandmarks, sharpness } from './face-quality.js';
-import type { DetectedFace, DetectOptions, FaceMeasures, RawImage } from './inference-protocol.js';
-
-export const DETECTORS = ['ssd', 'tiny'] as const;
-export type DetectorName = (typeof DETECTORS)[number];
+import type {
+  DetectedFace,
+  DetectOptions,
+  DetectorName,
+  FaceMeasures,
+  RawImage,
+} from './inference-protocol.js';
 
 export interface DetectorSettings {
   detector: DetectorName;
@@ -163,12 +167,7 @@ export class FacePipeline {
         );
         batch.forEach(({ detection, measures }, index) =>
           faces.push({
-            box: {
-              x: detection.box.x,
-              y: detection.box.y,
-              width: detection.box.width,
-              height: detection.box.height,
-            },
+            box: boxOf(detection.box),
             score: detection.score,
             descriptor: descriptors[index]!,
             measures,

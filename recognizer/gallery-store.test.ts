@@ -1,13 +1,16 @@
 import { createLogger } from '../lib/logger.js';
+import { waitFor } from '../test/support/wait-for.js';
 import type { StoredDescriptor } from '../lib/db/people-repo.js';
 import { GalleryStore, type GallerySource } from './gallery-store.js';
 
 function fakeSource() {
   const rows: StoredDescriptor[] = [];
   let loads = 0;
+  let versionChecks = 0;
   let fail = false;
   const source: GallerySource = {
     galleryVersion: async () => {
+      versionChecks += 1;
       if (fail) throw new Error('database down');
       return `${rows.length}:${rows.at(-1)?.personImageId ?? 0}`;
     },
@@ -24,10 +27,17 @@ function fakeSource() {
       descriptor: new Float32Array(128).fill(personId),
       faceSize: null,
     });
-  return { source, add, loads: () => loads, setFailing: (value: boolean) => (fail = value) };
+  return {
+    source,
+    add,
+    loads: () => loads,
+    versionChecks: () => versionChecks,
+    setFailing: (value: boolean) => (fail = value),
+  };
 }
 
 const logger = createLogger('test', 'silent');
+const soon = { timeoutMs: 5_000, intervalMs: 5 };
 
 describe('GalleryStore', () => {
   it('loads the gallery and reloads only when the version moves', async () => {
@@ -60,13 +70,12 @@ describe('GalleryStore', () => {
     try {
       fake.setFailing(true);
       fake.add(2, 'Bob');
-      await new Promise((resolve) => setTimeout(resolve, 80));
+      // Two polls that failed, not a guess at how long they take.
+      const checked = fake.versionChecks();
+      await waitFor('two failed polls', () => fake.versionChecks() >= checked + 2, soon);
       expect(store.gallery.size).toBe(1);
       fake.setFailing(false);
-      const deadline = Date.now() + 2000;
-      while (store.gallery.size !== 2 && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      expect(store.gallery.size).toBe(2);
+      await waitFor('the new gallery', () => store.gallery.size === 2, soon);
     } finally {
       store.stop();
     }

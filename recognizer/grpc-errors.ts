@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { isAppError, type ErrorCode } from '../lib/errors.js';
 import { ERROR_CODE_METADATA_KEY } from '../lib/recognizer-client.js';
+import { isTransientDatabaseError } from '../lib/transient-errors.js';
 import { InferenceError, type InferenceErrorKind } from './inference-protocol.js';
 
 /** An error to answer with exactly this gRPC status and facetrail code. */
@@ -49,27 +50,6 @@ const INFERENCE_STATUS: Record<InferenceErrorKind, grpc.status> = {
   cancelled: grpc.status.CANCELLED,
   failed: grpc.status.INTERNAL,
 };
-
-const CONNECTION_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EPIPE',
-  'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ER_CON_COUNT_ERROR',
-  'ER_SERVER_SHUTDOWN',
-  'ER_LOCK_WAIT_TIMEOUT',
-  'ER_LOCK_DEADLOCK',
-]);
-
-/** A database error that a retry later may get past (connection lost, server gone, lock). */
-export function isTransientDatabaseError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && CONNECTION_ERROR_CODES.has(code);
-}
 
 export interface MappedError {
   status: grpc.status;

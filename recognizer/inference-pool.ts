@@ -1,7 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../lib/logger.js';
-import type { InferenceBackendPreference } from './config.js';
-import type { DetectorName } from './face-pipeline.js';
+import type { DetectorName, InferenceBackendPreference } from './inference-protocol.js';
 import {
   InferenceError,
   type DetectedFace,

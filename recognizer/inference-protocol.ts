@@ -1,16 +1,19 @@
 /**
  * Messages between the inference pool (main thread) and its workers, and the pool's error.
  * Images cross the thread boundary already decoded: RGB, 8 bits per channel, row-major.
+ * This module is a leaf: config.ts and face-pipeline.ts import the names from here.
  */
-import type { InferenceBackendPreference } from './config.js';
-import type { DetectorName } from './face-pipeline.js';
+import type { Box } from '../lib/box.js';
 
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+/** Face detectors the worker can run: SSD MobileNet v1 (the default) or TinyFaceDetector. */
+export const DETECTORS = ['ssd', 'tiny'] as const;
+export type DetectorName = (typeof DETECTORS)[number];
+
+/** tfjs backends the worker may load; `auto` picks tfjs-node when installed, else wasm. */
+export const INFERENCE_BACKENDS = ['auto', 'wasm', 'tensorflow'] as const;
+export type InferenceBackendPreference = (typeof INFERENCE_BACKENDS)[number];
+
+export type { Box };
 
 /** A decoded image ready for the detector. */
 export interface RawImage {

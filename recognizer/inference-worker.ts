@@ -2,49 +2,11 @@
  * One inference worker thread: loads its own tfjs backend and the face-api models, warms
  * them up, then answers `detect` messages one at a time. Started by inference-pool.ts.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FaceApi } from './faceapi.js';
 import { FacePipeline } from './face-pipeline.js';
+import { loadFaceApi, loadNets } from './load-face-api.js';
 import type { FromWorker, ToWorker, WorkerInit } from './inference-protocol.js';
-
-const require = createRequire(import.meta.url);
-
-function canResolve(specifier: string): boolean {
-  try {
-    require.resolve(specifier);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** tfjs-node when installed and loadable (unless told wasm), else the wasm backend. */
-async function loadFaceApi(preference: WorkerInit['backend'], notes: string[]): Promise<FaceApi> {
-  if (preference !== 'wasm') {
-    if (canResolve('@tensorflow/tfjs-node')) {
-      try {
-        const faceapi = require('@vladmandic/face-api/dist/face-api.node.js') as FaceApi;
-        await faceapi.tf.ready();
-        return faceapi;
-      } catch (error) {
-        if (preference === 'tensorflow') throw error;
-        notes.push(
-          `@tensorflow/tfjs-node is installed but did not load (${(error as Error).message.split('\n')[0]}); using wasm`,
-        );
-      }
-    } else if (preference === 'tensorflow') {
-      throw new Error('INFERENCE_BACKEND=tensorflow but @tensorflow/tfjs-node is not installed');
-    }
-  }
-  // No setWasmPaths: in Node the backend finds its .wasm files beside itself, and a file path
-  // given to setWasmPaths would be fetch()ed, which cannot load file paths.
-  const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
-  await faceapi.tf.setBackend('wasm');
-  await faceapi.tf.ready();
-  return faceapi;
-}
 
 /**
  * Runs the whole pipeline on a synthetic image so that the first real request does not pay
@@ -81,13 +43,7 @@ async function main(): Promise<void> {
   try {
     const started = performance.now();
     faceapi = await loadFaceApi(init.backend, notes);
-    const modelDir = path.join(
-      path.dirname(require.resolve('@vladmandic/face-api/package.json')),
-      'model',
-    );
-    await Promise.all(
-      FacePipeline.models(init.detector).map((net) => faceapi.nets[net].loadFromDisk(modelDir)),
-    );
+    await loadNets(faceapi, FacePipeline.models(init.detector));
     pipeline = new FacePipeline(faceapi, {
       detector: init.detector,
       minDetectionScore: init.minDetectionScore,

@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../lib/config/env.js';
 import { createLogger } from '../lib/logger.js';
+import { shutdownOnSignal } from '../lib/process/shutdown-on-signal.js';
 import { loadRecognizerConfig, type RecognizerConfig } from './config.js';
 import { RecognizerServer } from './server.js';
 
@@ -18,26 +19,7 @@ try {
 
 const logger = createLogger('recognizer', config.logLevel);
 const server = new RecognizerServer(config, logger);
-let stopping = false;
-
-function shutdown(signal: string): void {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  server.stop().then(
-    () => {
-      logger.info('stopped');
-      process.exit(0);
-    },
-    (error: unknown) => {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    },
-  );
-}
-
-process.once('SIGTERM', () => shutdown('SIGTERM'));
-process.once('SIGINT', () => shutdown('SIGINT'));
+const shutdown = shutdownOnSignal({ logger, stop: () => server.stop() });
 process.on('unhandledRejection', (error) => {
   logger.fatal({ err: error }, 'unhandled rejection');
   process.exit(1);
@@ -46,7 +28,7 @@ process.on('unhandledRejection', (error) => {
 try {
   await server.start();
 } catch (error) {
-  if (!stopping) {
+  if (!shutdown.stopping) {
     logger.fatal({ err: error }, 'recognizer failed to start');
     await server.stop().catch(() => undefined);
     process.exit(1);

@@ -1,9 +1,9 @@
 import { Reader, type Message, type ReaderConnectionConfigOptions } from 'nsqjs';
+import { startHealthServer, type Readiness } from '../../lib/http/health.js';
 import type { Logger } from '../../lib/logger.js';
 import type { AdapterConfig } from './config.js';
 import { createDeadLetterSink } from './dead-letter.js';
 import { createMessageHandler, fromNsqMessage } from './handler.js';
-import { startHealthServer, type HealthStatus } from './health-server.js';
 import { createAdapterMetrics, type AdapterMetrics } from './metrics.js';
 import {
   ReconnectingWriter,
@@ -150,8 +150,7 @@ export async function startAdapter(
   });
 
   const discovery = nsq.lookupdHttpAddresses.length > 0;
-  const status = (): HealthStatus => ({
-    live: !stopping,
+  const readiness = (): Readiness => ({
     // With nsqlookupd, no nsqd yet is normal (the topic appears with its first message).
     ready: !stopping && (connections.size > 0 || discovery),
     details: {
@@ -165,7 +164,8 @@ export async function startAdapter(
   const health = await startHealthServer({
     port: config.healthPort,
     host: deps.healthHost,
-    status,
+    live: () => !stopping,
+    ready: readiness,
     registry: metrics.registry,
     logger,
   });

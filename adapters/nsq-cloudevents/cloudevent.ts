@@ -72,7 +72,7 @@ function nsqTime(timestamp: bigint | undefined): string | undefined {
 }
 
 /**
- * Turns a queue message into the CloudEvent to deliver (DESIGN "Events"):
+ * Turns a queue message into the CloudEvent to deliver (docs/architecture.md, "Events and queue topics"):
  *
  * - a body that is a valid structured-mode CloudEvents 1.0 JSON document is forwarded as it
  *   is, with the K_CE_OVERRIDES extensions added;

@@ -49,7 +49,7 @@ export function describeOutcome(outcome: DeliveryOutcome): string {
 }
 
 /**
- * The delivery decision table (DESIGN "Events"):
+ * The delivery decision table (docs/architecture.md, "Events and queue topics"):
  *
  * | outcome                                   | attempts < max        | attempts >= max |
  * |-------------------------------------------|-----------------------|-----------------|

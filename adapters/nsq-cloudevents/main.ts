@@ -2,6 +2,7 @@
 // start, and a graceful stop on SIGTERM/SIGINT (exit 0). A second signal exits at once.
 import { ConfigError } from '../../lib/config/env.js';
 import { createLogger } from '../../lib/logger.js';
+import { shutdownOnSignal } from '../../lib/process/shutdown-on-signal.js';
 import { startAdapter } from './adapter.js';
 import { loadAdapterConfig, type AdapterConfig } from './config.js';
 
@@ -19,21 +20,4 @@ const config = loadConfigOrExit();
 const logger = createLogger('nsq-cloudevents', config.logLevel);
 const adapter = await startAdapter(config, logger, { defaultMetrics: true });
 
-let stopping = false;
-const onSignal = (signal: NodeJS.Signals) => {
-  if (stopping) {
-    logger.warn({ signal }, 'second signal: exiting without waiting');
-    process.exit(1);
-  }
-  stopping = true;
-  logger.info({ signal }, 'signal received, stopping');
-  adapter.stop().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: String(error) }, 'stopping failed');
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGTERM', onSignal);
-process.on('SIGINT', onSignal);
+shutdownOnSignal({ logger, stop: adapter.stop });

@@ -5,17 +5,16 @@
  * with the recognizer's detector and minimum score. Also the seed's algorithm: encode every
  * known photo again for each request.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import sharp from 'sharp';
 import type { FaceApi } from '../../recognizer/faceapi.js';
-import type { DetectorName } from '../../recognizer/face-pipeline.js';
+import type { DetectorName } from '../../recognizer/inference-protocol.js';
 import { Gallery, type GalleryEntry } from '../../recognizer/gallery.js';
-
-const require = createRequire(import.meta.url);
+import { loadFaceApi, loadNets } from '../../recognizer/load-face-api.js';
+import { FacePipeline } from '../../recognizer/face-pipeline.js';
+import { boxOf, type Box } from '../../lib/box.js';
 
 export interface BaselineFace {
-  box: { x: number; y: number; width: number; height: number };
+  box: Box;
   score: number;
   descriptor: Float32Array;
 }
@@ -33,20 +32,8 @@ export class Baseline {
   ) {}
 
   static async load(settings: BaselineSettings): Promise<Baseline> {
-    const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
-    await faceapi.tf.setBackend('wasm');
-    await faceapi.tf.ready();
-    const modelDir = path.join(
-      path.dirname(require.resolve('@vladmandic/face-api/package.json')),
-      'model',
-    );
-    await Promise.all([
-      settings.detector === 'ssd'
-        ? faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir)
-        : faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir),
-      faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir),
-      faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir),
-    ]);
+    const faceapi = await loadFaceApi('wasm');
+    await loadNets(faceapi, FacePipeline.models(settings.detector));
     const options =
       settings.detector === 'ssd'
         ? new faceapi.SsdMobilenetv1Options({
@@ -90,12 +77,7 @@ export class Baseline {
         .withFaceLandmarks()
         .withFaceDescriptors();
       return results.map(({ detection, descriptor }) => ({
-        box: {
-          x: detection.box.x,
-          y: detection.box.y,
-          width: detection.box.width,
-          height: detection.box.height,
-        },
+        box: boxOf(detection.box),
         score: detection.score,
         descriptor: Float32Array.from(descriptor),
       }));

@@ -5,9 +5,10 @@
  */
 import type { FaceQuality } from '../../lib/recognizer-client.js';
 import { Gallery, type MatchStrategy } from '../../recognizer/gallery.js';
+import type { Box } from '../../lib/box.js';
 
 export interface Face {
-  box: { x: number; y: number; width: number; height: number };
+  box: Box;
   score: number;
   descriptor: Float32Array;
   quality: FaceQuality;

@@ -42,6 +42,20 @@ export function defaultSettings(): InferenceSettings {
   return loadRecognizerConfig(BENCH_ENV, { cores: os.availableParallelism() });
 }
 
+/** FaceAnalyzer's decode options from the recognizer's settings, as the recognizer sets them. */
+export function analyzerOptions(settings: InferenceSettings, concurrency: number) {
+  return {
+    maxPixels: settings.maxImagePixels,
+    maxSide: settings.inferenceMaxSide,
+    smallPhotoSide: settings.smallPhotoSide,
+    smallPhotoPadding: settings.smallPhotoPadding,
+    mirrorAverage: settings.mirrorAverage,
+    ssdInputSize: settings.ssdInputSize,
+    concurrency,
+    queueLimit: 100_000,
+  };
+}
+
 export class LocalRecognizer {
   private constructor(
     readonly settings: InferenceSettings,
@@ -63,15 +77,8 @@ export class LocalRecognizer {
     });
     const info = await pool.ready;
     const analyzer = new FaceAnalyzer(pool, {
-      maxPixels: settings.maxImagePixels,
-      maxSide: settings.inferenceMaxSide,
-      smallPhotoSide: settings.smallPhotoSide,
-      smallPhotoPadding: settings.smallPhotoPadding,
-      mirrorAverage: settings.mirrorAverage,
-      ssdInputSize: settings.ssdInputSize,
+      ...analyzerOptions(settings, settings.inferenceWorkers * 2),
       smallPhotoSsdInputSize: settings.smallPhotoSsdInputSize,
-      concurrency: settings.inferenceWorkers * 2,
-      queueLimit: 100_000,
     });
     return new LocalRecognizer(settings, info.backend, pool, analyzer);
   }
@@ -87,16 +94,10 @@ export class LocalRecognizer {
     >,
   ): (bytes: Uint8Array) => Promise<Analysis> {
     const settings = { ...this.settings, ...options };
-    const analyzer = new FaceAnalyzer(this.pool, {
-      maxPixels: settings.maxImagePixels,
-      maxSide: settings.inferenceMaxSide,
-      smallPhotoSide: settings.smallPhotoSide,
-      smallPhotoPadding: settings.smallPhotoPadding,
-      mirrorAverage: settings.mirrorAverage,
-      ssdInputSize: settings.ssdInputSize,
-      concurrency: settings.inferenceWorkers * 2,
-      queueLimit: 100_000,
-    });
+    const analyzer = new FaceAnalyzer(
+      this.pool,
+      analyzerOptions(settings, settings.inferenceWorkers * 2),
+    );
     return (bytes) => analyzer.analyze(bytes);
   }
 

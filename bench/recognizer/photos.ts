@@ -1,6 +1,6 @@
 /**
- * The photos the recognizer benchmarks use: the shared fixtures (../shared/fixtures, never
- * copied into the repo) and the face-api package's own 1080p+ demo photos.
+ * The photos the recognizer benchmarks use: the face fixtures (FACETRAIL_FIXTURES, see
+ * test/support/fixtures.ts; never copied into the repo) and the face-api package's own 1080p+ demo photos.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';

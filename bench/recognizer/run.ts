@@ -3,7 +3,7 @@
  *
  * Runs the recognizer benchmarks against the straightforward way in the same run, prints
  * Markdown tables and writes everything to bench/results/recognizer-<time>.json.
- * Needs the shared fixtures (../shared/fixtures). The recognizer under test is the real
+ * Needs the face fixtures (FACETRAIL_FIXTURES; test/support/fixtures.ts). The recognizer under test is the real
  * `recognizer/main.ts` on a scratch SQLite database (BENCH_DATABASE=mysql: on the MariaDB the
  * tests use), removed at the end.
  */

@@ -2,32 +2,20 @@
  * Where the time goes: CPU per photo of each step from face-api's own chain to the
  * recognizer's pipeline, one thread, the same photos. Explains the throughput ratios.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { decodeImage, type DecodedImage } from '../../recognizer/decode.js';
-import type { FaceApi } from '../../recognizer/faceapi.js';
 import { FacePipeline } from '../../recognizer/face-pipeline.js';
 import { FastSsd } from '../../recognizer/fast-ssd.js';
 import type { RawImage } from '../../recognizer/inference-protocol.js';
+import { loadFaceApi, loadNets } from '../../recognizer/load-face-api.js';
 import type { BenchContext, SectionResult } from './context.js';
 import { defaultSettings } from './local.js';
 import { isLarge, isSmall, lfwPeople, loadPhoto, otherPhotos, type Photo } from './photos.js';
 import { cpuMs, fixed, table } from './stats.js';
 
-const require = createRequire(import.meta.url);
-
 export async function stages(ctx: BenchContext): Promise<SectionResult> {
   const settings = defaultSettings();
-  const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
-  await faceapi.tf.setBackend('wasm');
-  await faceapi.tf.ready();
-  const models = path.join(
-    path.dirname(require.resolve('@vladmandic/face-api/package.json')),
-    'model',
-  );
-  await Promise.all(
-    FacePipeline.models('ssd').map((net) => faceapi.nets[net].loadFromDisk(models)),
-  );
+  const faceapi = await loadFaceApi('wasm');
+  await loadNets(faceapi, FacePipeline.models('ssd'));
   const detector = {
     detector: 'ssd' as const,
     minDetectionScore: settings.minDetectionScore,

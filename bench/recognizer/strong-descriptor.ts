@@ -12,7 +12,8 @@ import path from 'node:path';
 import { FaceAnalyzer, type Analysis } from '../../recognizer/face-analyzer.js';
 import type { FaceApi, tfjs } from '../../recognizer/faceapi.js';
 import { FacePipeline, type Describer } from '../../recognizer/face-pipeline.js';
-import type { InferenceSettings } from './local.js';
+import { loadFaceApi, loadNets } from '../../recognizer/load-face-api.js';
+import { analyzerOptions, type InferenceSettings } from './local.js';
 
 const require = createRequire(import.meta.url);
 
@@ -111,16 +112,8 @@ export async function strongAnalyzer(
 ): Promise<{ analyze(bytes: Uint8Array): Promise<Analysis>; close(): void } | undefined> {
   const file = strongModelFile(name);
   if (!file) return undefined;
-  const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
-  await faceapi.tf.setBackend('wasm');
-  await faceapi.tf.ready();
-  const models = path.join(
-    path.dirname(require.resolve('@vladmandic/face-api/package.json')),
-    'model',
-  );
-  await Promise.all(
-    FacePipeline.models('ssd').map((net) => faceapi.nets[net].loadFromDisk(models)),
-  );
+  const faceapi = await loadFaceApi('wasm');
+  await loadNets(faceapi, FacePipeline.models('ssd'));
   const describer = graphDescriber(faceapi.tf, await loadGraphModel(faceapi.tf, file));
   const pipeline = new FacePipeline(
     faceapi,
@@ -134,16 +127,7 @@ export async function strongAnalyzer(
   );
   const analyzer = new FaceAnalyzer(
     { detect: (image, _signal, options) => pipeline.detect(image, options) },
-    {
-      maxPixels: settings.maxImagePixels,
-      maxSide: settings.inferenceMaxSide,
-      smallPhotoSide: settings.smallPhotoSide,
-      smallPhotoPadding: settings.smallPhotoPadding,
-      mirrorAverage: settings.mirrorAverage,
-      ssdInputSize: settings.ssdInputSize,
-      concurrency: 1,
-      queueLimit: 100_000,
-    },
+    analyzerOptions(settings, 1),
   );
   return {
     analyze: (bytes) => analyzer.analyze(bytes),

@@ -17,9 +17,10 @@ import { subjectFace, type LfwPhoto } from './lfw-eval.js';
 import type { LocalRecognizer } from './local.js';
 import { FIXTURES, lfwPeople, loadPhoto } from './photos.js';
 import { fixed, mapConcurrent, pct, table } from './stats.js';
+import type { Box } from '../../lib/box.js';
 
 export interface Face {
-  box: { x: number; y: number; width: number; height: number };
+  box: Box;
   score: number;
   descriptor: Float32Array;
   quality: FaceQuality;

@@ -22,7 +22,11 @@ import { AppError, isAppError } from '../../lib/errors.js';
 import { findUp } from '../../lib/find-up.js';
 import { principalOf, requireRole } from '../../lib/http/auth.js';
 import { healthRoutes } from '../../lib/http/health.js';
-import { jsonErrorHandler } from '../../lib/http/json-errors.js';
+import {
+  DEFAULT_RETRY_AFTER_SECONDS,
+  jsonErrorHandler,
+  toAppError,
+} from '../../lib/http/json-errors.js';
 import { positiveIntParam } from '../../lib/http/list-query.js';
 import type { Metrics } from '../../lib/http/metrics.js';
 import { isMultipart, parseMultipart, type FormFile } from '../../lib/http/multipart.js';
@@ -624,9 +628,12 @@ function readPersonCursor(req: Request) {
 
 /** A person in a browser gets an error page (a JSON client gets the JSON error next). */
 function htmlErrorPages(viewerOf: (req: Request) => Viewer | undefined): ErrorRequestHandler {
-  return (error, req, res, next) => {
-    if (res.headersSent || !wantsHtml(req) || !isAppError(error)) return next(error);
+  return (failure, req, res, next) => {
+    // A database outage gets its 503 page too; a bug goes on to the JSON handler's 500.
+    const error = toAppError(failure);
+    if (res.headersSent || !wantsHtml(req) || !error) return next(failure);
     if (error.status === 401) return res.redirect(303, '/login');
+    if (error.status === 503) res.set('Retry-After', String(DEFAULT_RETRY_AFTER_SECONDS));
     res
       .status(error.status)
       .type('html')

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { knativePort, parseEnv, port, positiveInt, type Env } from '../../lib/config/env.js';
 import {
   accessShape,
+  databaseLimits,
   databaseShape,
   imagesRootShape,
   logShape,
@@ -30,6 +31,8 @@ export function loadFrontendConfig(env: Env) {
       REFRESH_SECONDS: positiveInt(5),
       /** Enrolment photos uploaded from the page: the largest form body. */
       MAX_UPLOAD_BYTES: positiveInt(25 * 1024 * 1024),
+      /** JSON and URL-encoded bodies (the page's forms and API), decoded: above it, 413. */
+      MAX_JSON_BYTES: positiveInt(1024 * 1024),
       /** How often each frontend process asks the database what changed (while a page listens). */
       LIVE_POLL_MS: positiveInt(1000),
       /**
@@ -53,6 +56,7 @@ export function loadFrontendConfig(env: Env) {
   return {
     databaseUrl: resolveDatabaseUrl(parsed),
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
+    databaseLimits: databaseLimits(parsed),
     imagesRoot: resolveImagesRoot(parsed),
     port: parsed.PORT ?? parsed.FRONTEND_PORT,
     pageSize: Math.min(parsed.PAGE_SIZE, 500),
@@ -61,6 +65,7 @@ export function loadFrontendConfig(env: Env) {
     recognizerSecret: parsed.RECOGNIZER_SECRET,
     recognizerTimeoutMs: parsed.RECOGNIZER_TIMEOUT_MS,
     maxUploadBytes: parsed.MAX_UPLOAD_BYTES,
+    maxJsonBytes: parsed.MAX_JSON_BYTES,
     livePollMs: parsed.LIVE_POLL_MS,
     eventsStreamMs: parsed.EVENTS_STREAM_SECONDS * 1000,
     adminToken: parsed.ADMIN_TOKEN,

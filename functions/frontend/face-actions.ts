@@ -15,6 +15,7 @@ import type { RecognizerClient } from '../../lib/recognizer-client.js';
 import { rescoreFaces, type RescoreSummary } from '../../lib/rescore.js';
 import type { Flash } from './pages/layout.js';
 import type { Actor } from './people-actions.js';
+import type { Box } from '../../lib/box.js';
 
 export interface FaceActionDeps {
   faces: FacesRepository;
@@ -43,7 +44,7 @@ function recognizerOf(deps: FaceActionDeps) {
  * The face cut out of its photo (with a margin), as the enrolment photo the person's page shows
  * and forgetting deletes; and where the face lies in that crop.
  */
-async function cropFace(imagesRoot: string, imagePath: string, box: FaceActionBox) {
+async function cropFace(imagesRoot: string, imagePath: string, box: Box) {
   const { absolute } = await resolveImagePath(imagesRoot, imagePath);
   const upright = sharp(absolute, { limitInputPixels: 100_000_000 }).rotate();
   const { data, info } = await upright
@@ -70,8 +71,6 @@ async function cropFace(imagesRoot: string, imagePath: string, box: FaceActionBo
     box: { x: box.x - left, y: box.y - top, width: box.width, height: box.height },
   };
 }
-
-type FaceActionBox = { x: number; y: number; width: number; height: number };
 
 /**
  * "This is …": the face's stored descriptor becomes an enrolment of the named person (an

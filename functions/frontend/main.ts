@@ -7,5 +7,6 @@ await runFunction({
   logger,
   // Enrolment photos are uploaded from the page.
   maxBodyBytes: config.maxUploadBytes,
+  maxJsonBytes: config.maxJsonBytes,
   close: frontend.close,
 });

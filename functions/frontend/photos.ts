@@ -3,11 +3,10 @@ import sharp from 'sharp';
 import { AppError } from '../../lib/errors.js';
 import { resolveImagePath } from '../../lib/image-paths.js';
 import { sniffImageType } from '../../lib/image-type.js';
+import type { Box } from '../../lib/box.js';
 
 /** Photos are decoded with this pixel limit (a decompression bomb fails instead of eating memory). */
 const LIMIT_INPUT_PIXELS = 100_000_000;
-
-type Box = { x: number; y: number; width: number; height: number };
 
 const MEDIA_TYPES = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' } as const;
 

@@ -21,7 +21,11 @@ export function createFrontend(
   overrides: { now?: () => Date } = {},
 ) {
   const now = overrides.now ?? (() => new Date());
-  const db = connectDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+  const db = connectDatabase({
+    url: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+    ...config.databaseLimits,
+  });
   const authenticator = new Authenticator({
     keys: new KeysRepository(db, now),
     adminToken: config.adminToken,
@@ -70,6 +74,7 @@ export function createFrontend(
   return {
     app,
     maxBodyBytes: config.maxUploadBytes,
+    maxJsonBytes: config.maxJsonBytes,
     async close() {
       recognizer?.close();
       await db.destroy();

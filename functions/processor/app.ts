@@ -86,6 +86,7 @@ export function createProcessorApp(deps: ProcessorAppDeps): Router {
   app.use((req, _res, next) =>
     next(new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`)),
   );
-  app.use(jsonErrorHandler(deps.logger));
+  // A database outage (claim or completion failed) is a 503 the adapter backs off from too.
+  app.use(jsonErrorHandler(deps.logger, { retryAfterSeconds: deps.retryAfterSeconds }));
   return app;
 }

@@ -1,5 +1,6 @@
 import { knativePort, parseEnv, port, positiveInt, type Env } from '../../lib/config/env.js';
 import {
+  databaseLimits,
   databaseShape,
   logShape,
   recognizerAddressShape,
@@ -35,6 +36,7 @@ export function loadProcessorConfig(env: Env) {
   return {
     databaseUrl: resolveDatabaseUrl(parsed),
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
+    databaseLimits: databaseLimits(parsed),
     recognizerAddress: parsed.RECOGNIZER_ADDRESS,
     recognizerTimeoutMs: parsed.RECOGNIZER_TIMEOUT_MS,
     recognizerSecret: parsed.RECOGNIZER_SECRET,

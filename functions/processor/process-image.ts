@@ -2,10 +2,11 @@ import type { ImagesRepository, NewFace } from '../../lib/db/images-repo.js';
 import type { Logger } from '../../lib/logger.js';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { isBreakerOpenError, ProbeFailedError } from './recognizer-breaker.js';
+import type { Box } from '../../lib/box.js';
 
 /** A face as the recognizer reports it (lib/recognizer-client's Identify result). */
 export interface IdentifiedFace {
-  box: { x: number; y: number; width: number; height: number };
+  box: Box;
   score: number;
   match?: { personId: number; personName: string; distance: number } | null;
   quality?: { size: number; sharpness: number; yaw: number; roll: number } | null;

@@ -1,3 +1,4 @@
+import { waitFor } from '../../test/support/wait-for.js';
 import {
   createRecognizerBreaker,
   isBreakerOpenError,
@@ -23,7 +24,12 @@ function scriptedRecognizer() {
   };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits for the reset timer to half-open the breaker (resetTimeoutMs: 50), with a deadline. */
+const halfOpened = (guarded: { breaker: { halfOpen: boolean } }) =>
+  waitFor('the breaker to half-open', () => guarded.breaker.halfOpen, {
+    timeoutMs: 5_000,
+    intervalMs: 5,
+  });
 
 describe('recognizer breaker', () => {
   it('opens after transient failures and fails fast without calling the recognizer', async () => {
@@ -67,8 +73,7 @@ describe('recognizer breaker', () => {
     });
     await expect(guarded.identify('a.jpg')).rejects.toThrow('unavailable');
     expect(guarded.open).toBe(true);
-    await sleep(80);
-    expect(guarded.breaker.halfOpen).toBe(true);
+    await halfOpened(guarded);
     const identifyCalls = recognizer.state.identifyCalls;
     await expect(guarded.identify('b.jpg')).rejects.toBeInstanceOf(ProbeFailedError);
     expect(recognizer.state.healthCalls).toBe(1);
@@ -87,8 +92,7 @@ describe('recognizer breaker', () => {
     expect(await guarded.admits()).toBe(true);
     await expect(guarded.identify('a.jpg')).rejects.toThrow('unavailable');
     expect(await guarded.admits()).toBe(false);
-    await sleep(80);
-    expect(guarded.breaker.halfOpen).toBe(true);
+    await halfOpened(guarded);
     expect(await guarded.admits()).toBe(false);
     recognizer.state.serving = true;
     expect(await guarded.admits()).toBe(true);
@@ -106,7 +110,7 @@ describe('recognizer breaker', () => {
     await expect(guarded.identify('a.jpg')).rejects.toThrow('unavailable');
     recognizer.state.up = true;
     recognizer.state.serving = true;
-    await sleep(80);
+    await halfOpened(guarded);
     await expect(guarded.identify('b.jpg')).resolves.toBe('faces of b.jpg');
     expect(recognizer.state.healthCalls).toBe(1);
     expect(guarded.breaker.closed).toBe(true);

@@ -8,7 +8,11 @@ import type { ProcessorConfig } from './config.js';
 import { createRecognizerBreaker } from './recognizer-breaker.js';
 
 export function createProcessor(config: ProcessorConfig, logger: Logger) {
-  const db = connectDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+  const db = connectDatabase({
+    url: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+    ...config.databaseLimits,
+  });
   const recognizer = createRecognizerClient(config.recognizerAddress, {
     deadlineMs: config.recognizerTimeoutMs,
     secret: config.recognizerSecret,

@@ -17,7 +17,7 @@ import type { Logger } from '../../lib/logger.js';
 import { deleteImage, forgetPerson } from '../../lib/privacy/forgetting.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
 import type { RescoreFilter, RescoreSummary } from '../../lib/rescore.js';
-import { sniffImageType } from '../../lib/image-type.js';
+import { sniffImageType, type ImageType } from '../../lib/image-type.js';
 import {
   parseMetadata,
   type ImageMetadata,
@@ -26,7 +26,7 @@ import {
 import { createPerson, enrolPhoto, type Enroller } from '../../lib/enrolment.js';
 import { rescoreRequest } from './rescore.js';
 import { checkKeyName, createKey } from './keys.js';
-import { checkUpload, saveUpload } from './uploads.js';
+import { checkUpload, discardUpload, stageUpload } from './uploads.js';
 import {
   findReplay,
   submitImages,
@@ -235,30 +235,40 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
     const idempotency = idempotencyOf(req);
     const replay = await findReplay(submitDeps, idempotency);
     if (replay) return answer(res, replay, form.files.length > 1);
-    const saved: SavedUpload[] = [];
     const refused = new Map<number, SubmitItem>();
+    const photos: Array<{ file: (typeof form.files)[number]; type: ImageType }> = [];
     for (const [index, file] of form.files.entries()) {
       const type = sniffImageType(file.bytes);
-      if (!type) {
-        const error = new AppError(
-          'NOT_AN_IMAGE',
-          `"${file.filename ?? file.field}" is not a JPEG, PNG or WebP image`,
-        );
-        refused.set(index, {
-          path: file.filename ?? file.field,
-          error: { code: error.code, message: error.message },
-        });
+      if (type) {
+        photos.push({ file, type });
         continue;
       }
-      const relative = await saveUpload(deps.imagesRoot, { type, bytes: file.bytes });
-      saved.push({
-        relative,
-        metadata: {
-          ...shared,
-          originalName:
-            shared.originalName ?? parseMetadata({ filename: file.filename }).originalName,
-        },
+      const error = new AppError(
+        'NOT_AN_IMAGE',
+        `"${file.filename ?? file.field}" is not a JPEG, PNG or WebP image`,
+      );
+      refused.set(index, {
+        path: file.filename ?? file.field,
+        error: { code: error.code, message: error.message },
       });
+    }
+    const saved: SavedUpload[] = [];
+    try {
+      for (const { file, type } of photos) {
+        const staged = await stageUpload(deps.imagesRoot, { type, bytes: file.bytes });
+        saved.push({
+          ...staged,
+          metadata: {
+            ...shared,
+            originalName:
+              shared.originalName ?? parseMetadata({ filename: file.filename }).originalName,
+          },
+        });
+      }
+    } catch (error) {
+      // Staging failed half-way: the files staged so far go (submitUploaded discards the rest).
+      await Promise.all(saved.map((upload) => discardUpload(upload))).catch(() => undefined);
+      throw error;
     }
     const result =
       saved.length > 0
@@ -281,8 +291,8 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
     const replay = await findReplay(submitDeps, idempotency);
     if (replay) return answer(res, replay, false);
     const upload = checkUpload(req.get('content-type'), req.body);
-    const saved = await saveUpload(deps.imagesRoot, upload);
-    const result = await submitUploaded(submitDeps, [{ relative: saved, metadata }], idempotency);
+    const staged = await stageUpload(deps.imagesRoot, upload);
+    const result = await submitUploaded(submitDeps, [{ ...staged, metadata }], idempotency);
     if (!result.replayed) accepted.inc(result.accepted);
     answer(res, result, false);
   });

@@ -1,6 +1,7 @@
 import { knativePort, parseEnv, port, positiveInt, type Env } from '../../lib/config/env.js';
 import {
   accessShape,
+  databaseLimits,
   databaseShape,
   imagesRootShape,
   logShape,
@@ -24,6 +25,8 @@ export function loadReceiverConfig(env: Env) {
       PORT: knativePort,
       RECEIVER_PORT: port(8080),
       MAX_UPLOAD_BYTES: positiveInt(25 * 1024 * 1024),
+      /** JSON bodies (submissions by path, keys, people), decoded: above it, 413. */
+      MAX_JSON_BYTES: positiveInt(1024 * 1024),
       MAX_PATHS_PER_REQUEST: positiveInt(1000),
       RECOGNIZER_TIMEOUT_MS: positiveInt(30_000),
     },
@@ -32,6 +35,7 @@ export function loadReceiverConfig(env: Env) {
   return {
     databaseUrl: resolveDatabaseUrl(parsed),
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
+    databaseLimits: databaseLimits(parsed),
     nsqdTcpAddress: parsed.NSQD_TCP_ADDRESS,
     topic: parsed.NSQ_TOPIC,
     imagesRoot: resolveImagesRoot(parsed),
@@ -43,6 +47,7 @@ export function loadReceiverConfig(env: Env) {
     adminToken: parsed.ADMIN_TOKEN,
     keyCacheMs: parsed.KEY_CACHE_SECONDS * 1000,
     maxUploadBytes: parsed.MAX_UPLOAD_BYTES,
+    maxJsonBytes: parsed.MAX_JSON_BYTES,
     maxPathsPerRequest: parsed.MAX_PATHS_PER_REQUEST,
     logLevel: parsed.LOG_LEVEL,
   };

@@ -6,5 +6,6 @@ await runFunction({
   port: config.port,
   logger,
   maxBodyBytes: config.maxUploadBytes,
+  maxJsonBytes: config.maxJsonBytes,
   close: receiver.close,
 });

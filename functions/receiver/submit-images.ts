@@ -1,3 +1,4 @@
+import pMap from 'p-map';
 import { AppError, isAppError } from '../../lib/errors.js';
 import type { ImagesRepository, IdempotencyInput, NewImage } from '../../lib/db/images-repo.js';
 import { IdempotencyConflictError } from '../../lib/db/images-repo.js';
@@ -6,6 +7,7 @@ import { resolveImagePath } from '../../lib/image-paths.js';
 import { sniffImageFile } from '../../lib/image-type.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
+import { commitUpload, discardUpload, type StagedUpload } from './uploads.js';
 import {
   completeMetadata,
   parseMetadata,
@@ -15,6 +17,15 @@ import {
 
 /** images.path is VARCHAR(1024). */
 const MAX_PATH_LENGTH = 1024;
+
+/**
+ * Paths of one request checked at a time: each check opens its file, and a bulk request of a
+ * thousand paths must not use a thousand file handles at once.
+ */
+export const PATH_CHECK_CONCURRENCY = 16;
+
+/** File-system failures of one path that say nothing about the others (no handle left, I/O). */
+const UNREADABLE_CODES = new Set(['EMFILE', 'ENFILE', 'EACCES', 'EPERM', 'EIO', 'ENAMETOOLONG']);
 
 export interface SubmitDeps {
   images: ImagesRepository;
@@ -50,6 +61,13 @@ async function checkPath(
   const input = submission.path;
   try {
     const metadata = parseMetadata(submission.metadata);
+    // Longer than the column can hold: refused before the file system is asked (ENAMETOOLONG).
+    if (typeof input === 'string' && input.length > MAX_PATH_LENGTH) {
+      throw new AppError(
+        'INVALID_REQUEST',
+        `the path is longer than ${MAX_PATH_LENGTH} characters`,
+      );
+    }
     const resolved = await resolveImagePath(imagesRoot, input);
     // The column holds 1024 characters; a longer path would fail the whole request.
     if (resolved.relative.length > MAX_PATH_LENGTH) {
@@ -67,12 +85,23 @@ async function checkPath(
       metadata: completeMetadata(metadata, resolved.relative),
     };
   } catch (error) {
-    if (!isAppError(error)) throw error;
+    const refusal = isAppError(error) ? error : unreadable(error, input);
+    if (!refusal) throw error;
     return {
       ok: false,
-      item: { path: input, error: { code: error.code, message: error.message } },
+      item: { path: input, error: { code: refusal.code, message: refusal.message } },
     };
   }
+}
+
+/** A file-system failure of one path as that path's refusal; other errors stay errors. */
+function unreadable(error: unknown, input: unknown): AppError | undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === undefined || !UNREADABLE_CODES.has(code)) return undefined;
+  return new AppError(
+    'FILE_UNREADABLE',
+    `"${String(input)}" cannot be read now (${code}); retry later`,
+  );
 }
 
 /**
@@ -88,7 +117,9 @@ export async function submitImages(
   const replay = await findReplay(deps, idempotency);
   if (replay) return replay;
 
-  const checked = await Promise.all(inputs.map((input) => checkPath(deps.imagesRoot, input)));
+  const checked = await pMap(inputs, (input) => checkPath(deps.imagesRoot, input), {
+    concurrency: PATH_CHECK_CONCURRENCY,
+  });
   const accepted = checked.flatMap((check) =>
     check.ok ? [{ path: check.relative, metadata: check.metadata }] : [],
   );
@@ -112,27 +143,45 @@ export async function submitImages(
   return { items, accepted: ids.length, replayed: false };
 }
 
-/** An upload saved under the root, with what the client said about it. */
-export interface SavedUpload {
-  relative: string;
+/** An upload staged under the root, with what the client said about it. */
+export interface SavedUpload extends StagedUpload {
   metadata: ImageMetadata;
 }
 
-/** Accepts uploaded images already saved under the root (one request, one transaction). */
+/**
+ * Accepts staged uploads (one request, one transaction): the rows first, then each file moves
+ * to its final name. A failed insert or a replay discards the staged files, so no file is left
+ * without its row.
+ */
 export async function submitUploaded(
   deps: SubmitDeps,
   uploads: SavedUpload[],
   idempotency?: IdempotencyInput,
 ): Promise<SubmitResult> {
-  const created = await createOrConflict(
-    deps,
-    uploads.map((upload) => ({
-      path: upload.relative,
-      metadata: completeMetadata(upload.metadata, upload.relative),
-    })),
-    idempotency,
-  );
-  if (created.replayed) return replayResult(deps, created.ids);
+  const discardAll = () =>
+    Promise.all(uploads.map((upload) => discardUpload(upload))).catch((error: unknown) =>
+      deps.logger.warn({ err: (error as Error).message }, 'could not discard staged uploads'),
+    );
+  let created: Awaited<ReturnType<typeof createOrConflict>>;
+  try {
+    created = await createOrConflict(
+      deps,
+      uploads.map((upload) => ({
+        path: upload.relative,
+        metadata: completeMetadata(upload.metadata, upload.relative),
+      })),
+      idempotency,
+    );
+  } catch (error) {
+    await discardAll();
+    throw error;
+  }
+  if (created.replayed) {
+    await discardAll();
+    return replayResult(deps, created.ids);
+  }
+  // Nothing is published before its file is in place: the processor would not find it.
+  await Promise.all(uploads.map((upload) => commitUpload(deps.imagesRoot, upload)));
   await publishEvents(
     deps,
     created.ids.map((id, index) => ({ imageId: id, path: uploads[index]!.relative })),

@@ -13,6 +13,10 @@ import { createRecognizerClient } from '../../lib/recognizer-client.js';
 import { rescoreFaces } from '../../lib/rescore.js';
 import { createReceiverApp } from './app.js';
 import type { ReceiverConfig } from './config.js';
+import { sweepStagedUploads } from './uploads.js';
+
+/** A staged upload older than this was left by a receiver that died mid-request. */
+const STALE_STAGED_UPLOAD_MS = 60 * 60 * 1000;
 
 /** Builds the receiver from its configuration: the handler to register, and how to release what it holds. */
 export function createReceiver(
@@ -20,13 +24,25 @@ export function createReceiver(
   logger: Logger,
   overrides: { publisher?: Publisher } = {},
 ) {
-  const db = connectDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+  const db = connectDatabase({
+    url: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+    ...config.databaseLimits,
+  });
   const publisher = overrides.publisher ?? nsqPublisher(config.nsqdTcpAddress, logger);
   const recognizer = createRecognizerClient(config.recognizerAddress, {
     deadlineMs: config.recognizerTimeoutMs,
     secret: config.recognizerSecret,
   });
   const keys = new KeysRepository(db);
+  // Started, not awaited: a sweep must not delay or fail the receiver's start.
+  const swept = sweepStagedUploads(config.imagesRoot, STALE_STAGED_UPLOAD_MS).then(
+    (removed) => {
+      if (removed > 0) logger.info({ removed }, 'removed uploads staged by a receiver that died');
+    },
+    (error: unknown) =>
+      logger.warn({ err: (error as Error).message }, 'could not sweep staged uploads'),
+  );
   const app = createReceiverApp({
     images: new ImagesRepository(db),
     people: new PeopleRepository(db),
@@ -55,6 +71,8 @@ export function createReceiver(
   });
   return {
     app,
+    /** Settles once stale staged uploads were swept at start. */
+    swept,
     async close() {
       await publisher.close();
       recognizer.close();

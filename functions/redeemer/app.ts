@@ -35,8 +35,9 @@ export function createRedeemerApp(deps: RedeemerAppDeps): Router {
       res.json({ ...result, purged: purge });
     } catch (error) {
       deps.logger.warn({ err: (error as Error).message }, 'sweep failed');
-      // 503 so the PingSource's delivery retries; the next tick would sweep anyway.
-      throw new AppError('DATABASE_UNAVAILABLE', `sweep failed: ${(error as Error).message}`);
+      // The error handler answers a database or queue outage with 503 (its own code), so the
+      // PingSource's delivery retries; the next tick would sweep anyway.
+      throw error;
     }
   });
   app.use((req, _res, next) =>

@@ -7,6 +7,7 @@ import {
   type Env,
 } from '../../lib/config/env.js';
 import {
+  databaseLimits,
   databaseShape,
   imagesRootShape,
   logShape,
@@ -38,6 +39,7 @@ export function loadRedeemerConfig(env: Env) {
   return {
     databaseUrl: resolveDatabaseUrl(parsed),
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
+    databaseLimits: databaseLimits(parsed),
     nsqdTcpAddress: parsed.NSQD_TCP_ADDRESS,
     topic: parsed.NSQ_TOPIC,
     port: parsed.PORT ?? parsed.REDEEMER_PORT,

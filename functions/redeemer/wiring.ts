@@ -15,7 +15,11 @@ export function createRedeemer(
   logger: Logger,
   overrides: { publisher?: Publisher; now?: () => Date } = {},
 ) {
-  const db = connectDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+  const db = connectDatabase({
+    url: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+    ...config.databaseLimits,
+  });
   const publisher = overrides.publisher ?? nsqPublisher(config.nsqdTcpAddress, logger);
   const deps = {
     images: new ImagesRepository(db),

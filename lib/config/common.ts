@@ -1,15 +1,41 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { sqliteUrl } from '../db/connect.js';
-import { booleanFlag, databaseUrl, hostPort, logLevel, nonNegativeInt } from './env.js';
+import { DATABASE_DEFAULTS, sqliteUrl } from '../db/connect.js';
+import {
+  booleanFlag,
+  databaseUrl,
+  hostPort,
+  logLevel,
+  nonNegativeInt,
+  positiveInt,
+} from './env.js';
 
-/** Variables several deployables share, with the meaning DESIGN "Configuration" gives them. */
+/** Variables several deployables share, with one meaning everywhere (README "Configuration"). */
 export const databaseShape = {
   /** Unset: SQLite in DATA_DIR (standalone mode). */
   DATABASE_URL: databaseUrl,
   DATA_DIR: z.string().default('./data'),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(DATABASE_DEFAULTS.poolSize),
+  /** Queries that may wait for a pooled connection at once; more get 503 at once. */
+  DATABASE_QUEUE_LIMIT: positiveInt(DATABASE_DEFAULTS.queueLimit),
+  /** How long a query waits for a connection (connecting included) before a 503. */
+  DATABASE_ACQUIRE_TIMEOUT_MS: positiveInt(DATABASE_DEFAULTS.acquireTimeoutMs),
+  /** The server aborts a statement running longer; 0 for no limit (MySQL 8: SELECTs only). */
+  DATABASE_STATEMENT_TIMEOUT_MS: nonNegativeInt(DATABASE_DEFAULTS.statementTimeoutMs),
 };
+
+/** What a deployable passes to connectDatabase besides the URL and the pool size. */
+export function databaseLimits(parsed: {
+  DATABASE_QUEUE_LIMIT: number;
+  DATABASE_ACQUIRE_TIMEOUT_MS: number;
+  DATABASE_STATEMENT_TIMEOUT_MS: number;
+}) {
+  return {
+    queueLimit: parsed.DATABASE_QUEUE_LIMIT,
+    acquireTimeoutMs: parsed.DATABASE_ACQUIRE_TIMEOUT_MS,
+    statementTimeoutMs: parsed.DATABASE_STATEMENT_TIMEOUT_MS,
+  };
+}
 
 /** DATABASE_URL, or the standalone default: SQLite at $DATA_DIR/facetrail.db. */
 export function resolveDatabaseUrl(

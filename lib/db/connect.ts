@@ -3,7 +3,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { Kysely, MysqlDialect, SqliteDialect, sql } from 'kysely';
-import { createPool } from 'mysql2';
+import { createPool, type PoolConnection } from 'mysql2';
+import { boundedPool } from './bounded-pool.js';
 import type { Database as Schema } from './schema.js';
 import { SqliteDatesPlugin } from './sqlite-dates-plugin.js';
 
@@ -15,7 +16,21 @@ export interface DatabaseOptions {
   url: string;
   /** MySQL connections kept per process; Knative scales processes, so keep it small. */
   poolSize?: number;
+  /** Queries that may wait for a pooled connection at once; more are refused (503) at once. */
+  queueLimit?: number;
+  /** How long a query waits for a connection (connecting included) before a 503. */
+  acquireTimeoutMs?: number;
+  /** The server aborts a statement running longer (0: no limit, e.g. for migrations). */
+  statementTimeoutMs?: number;
 }
+
+/** The limits a deployable gets unless its configuration says otherwise. */
+export const DATABASE_DEFAULTS = {
+  poolSize: 5,
+  queueLimit: 50,
+  acquireTimeoutMs: 5_000,
+  statementTimeoutMs: 30_000,
+} as const;
 
 /** sqlite:///absolute/path.db for a database file. */
 export function sqliteUrl(file: string): string {
@@ -30,6 +45,8 @@ export function databaseKind(url: string): DatabaseKind {
 }
 
 const kinds = new WeakMap<Db, DatabaseKind>();
+/** The statement time limit each MySQL connection got (migrations lift it for their session). */
+const statementTimeouts = new WeakMap<Db, number>();
 
 /** Which dialect a connection speaks (migrations and locks differ). */
 export function kindOf(db: Db): DatabaseKind {
@@ -42,17 +59,25 @@ export function kindOf(db: Db): DatabaseKind {
  * Opens a connection: a mysql2 pool for mysql:// (nothing is sent until the first query), or
  * the SQLite file for sqlite:// (standalone mode).
  */
-export function connectDatabase({ url, poolSize = 5 }: DatabaseOptions): Db {
+export function connectDatabase({ url, ...limits }: DatabaseOptions): Db {
   const kind = databaseKind(url);
+  const settings = { ...DATABASE_DEFAULTS, ...withoutUndefined(limits) };
   const db =
     kind === 'mysql'
-      ? connectMysql(url, poolSize)
+      ? connectMysql(url, settings)
       : connectSqlite(fileURLToPath(url.replace(/^sqlite:/, 'file:')));
   kinds.set(db, kind);
+  if (kind === 'mysql') statementTimeouts.set(db, settings.statementTimeoutMs);
   return db;
 }
 
-function connectMysql(url: string, poolSize: number): Db {
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(value).filter(([, entry]) => entry !== undefined),
+  ) as Partial<T>;
+}
+
+function connectMysql(url: string, limits: Required<Omit<DatabaseOptions, 'url'>>): Db {
   const parsed = new URL(url);
   const pool = createPool({
     host: parsed.hostname,
@@ -60,17 +85,70 @@ function connectMysql(url: string, poolSize: number): Db {
     user: decodeURIComponent(parsed.username),
     password: decodeURIComponent(parsed.password),
     database: decodeURIComponent(parsed.pathname.replace(/^\//, '')),
-    connectionLimit: poolSize,
+    connectionLimit: limits.poolSize,
     // Every DATETIME is UTC, whatever the server's or the pod's time zone.
     timezone: 'Z',
     dateStrings: false,
     supportBigNumbers: true,
     bigNumberStrings: false,
     // Fail fast when MySQL is down so callers answer 503 instead of hanging.
-    connectTimeout: 5000,
+    connectTimeout: Math.min(5000, limits.acquireTimeoutMs),
     enableKeepAlive: true,
   });
-  return new Kysely<Schema>({ dialect: new MysqlDialect({ pool }) });
+  if (limits.statementTimeoutMs > 0) {
+    pool.on('connection', (connection) =>
+      limitStatementTime(connection, limits.statementTimeoutMs),
+    );
+  }
+  return new Kysely<Schema>({
+    dialect: new MysqlDialect({
+      pool: boundedPool(pool, {
+        queueLimit: limits.queueLimit,
+        acquireTimeoutMs: limits.acquireTimeoutMs,
+      }),
+    }),
+  });
+}
+
+/** The SET that limits a session's statements: MariaDB's (seconds, every statement) or MySQL 8's (ms, SELECTs only). */
+function statementTimeoutSql(serverVersion: string, timeoutMs: number): string {
+  return /mariadb/i.test(serverVersion)
+    ? `SET SESSION max_statement_time = ${timeoutMs / 1000}`
+    : `SET SESSION max_execution_time = ${Math.round(timeoutMs)}`;
+}
+
+/**
+ * Sets the session's statement time limit on a new connection, before the query it was opened
+ * for (mysql2 runs a connection's commands in order). The flavour is in the server's
+ * handshake, which mysql2 keeps but does not type.
+ */
+function limitStatementTime(connection: PoolConnection, timeoutMs: number): void {
+  const version =
+    (connection as unknown as { _handshakePacket?: { serverVersion?: string } })._handshakePacket
+      ?.serverVersion ?? '';
+  // A failure here shows on the query that follows, if the connection broke.
+  connection.query(statementTimeoutSql(version, timeoutMs), () => undefined);
+}
+
+/**
+ * Runs `run` on one connection without the statement time limit (a migration may wait for its
+ * lock or alter a large table), then puts the pool's limit back on that connection.
+ */
+export async function withoutStatementTimeout<T>(
+  conn: Db,
+  db: Db,
+  run: () => Promise<T>,
+): Promise<T> {
+  const limitMs = statementTimeouts.get(db) ?? 0;
+  if (limitMs === 0) return run();
+  const { rows } = await sql<{ version: string }>`SELECT VERSION() AS version`.execute(conn);
+  const version = rows[0]?.version ?? '';
+  await sql.raw(statementTimeoutSql(version, 0)).execute(conn);
+  try {
+    return await run();
+  } finally {
+    await sql.raw(statementTimeoutSql(version, limitMs)).execute(conn);
+  }
 }
 
 interface SharedSqlite {

@@ -1,5 +1,6 @@
 import type { Db } from './connect.js';
-import type { StoredFaceQuality } from './images-repo.js';
+import type { StoredFaceQuality } from '../image-record.js';
+import type { Box } from '../box.js';
 
 /** A stored face with what a replay needs: its descriptor, quality and current decision. */
 export interface ReplayableFace {
@@ -26,7 +27,7 @@ export interface AssignableFace {
   id: number;
   imageId: number;
   imagePath: string;
-  box: { x: number; y: number; width: number; height: number };
+  box: Box;
   descriptor: Uint8Array | null;
   qualitySize: number | null;
 }

@@ -1,48 +1,13 @@
 import { sql } from 'kysely';
 import type { Db } from './connect.js';
 import { isDuplicateKeyError } from './connect.js';
+import { deleteFacesByPrimaryKey, retryOnLockConflict } from './lock-conflicts.js';
 import type { ImageMetadata } from '../submission-metadata.js';
+import type { Box } from '../box.js';
 import type { ImageStatus } from './schema.js';
+import type { FaceRecord, ImageRecord, StoredFaceQuality } from '../image-record.js';
 
-/** A face's quality (lib/recognizer-client's FaceQuality); null for faces stored before it existed. */
-export interface StoredFaceQuality {
-  size: number;
-  sharpness: number;
-  yaw: number;
-  roll: number;
-}
-
-export interface FaceRecord {
-  /** The face's row id (stable while the image exists). */
-  id: number;
-  box: { x: number; y: number; width: number; height: number };
-  score: number;
-  person: { id: number; name: string } | null;
-  distance: number | null;
-  quality: StoredFaceQuality | null;
-  /** Why the face got no identity (TOO_SMALL, TOO_BLURRED); null when it was compared. */
-  unidentifiable: string | null;
-}
-
-/** The image record of the API contract (DESIGN "Image record"). */
-export interface ImageRecord {
-  id: number;
-  path: string;
-  status: ImageStatus;
-  attempts: number;
-  error: { code: string; message: string } | null;
-  createdAt: string;
-  updatedAt: string;
-  processedAt: string | null;
-  /** The door or camera (from the submission or a door-1/... path), or null. */
-  door: string | null;
-  /** When the photo was taken, as the submission said (EXIF through the CLI), or null. */
-  capturedAt: string | null;
-  /** The client's file name (uploads are stored under a UUID), or null. */
-  originalName: string | null;
-  faces: FaceRecord[];
-  people: Array<{ id: number; name: string }>;
-}
+export type { FaceRecord, ImageRecord, StoredFaceQuality } from '../image-record.js';
 
 /** A photo to insert: its path, and what the submission said about it. */
 export interface NewImage {
@@ -51,7 +16,7 @@ export interface NewImage {
 }
 
 export interface NewFace {
-  box: { x: number; y: number; width: number; height: number };
+  box: Box;
   score: number;
   personId: number | null;
   distance: number | null;
@@ -355,10 +320,16 @@ export class ImagesRepository {
   /**
    * Stores the faces and PROCESSED in one transaction, only while our claim still holds
    * (status PROCESSING with our attempts count). Returns false when the claim was lost.
+   * A deadlock or lock wait timeout rolls the whole transaction back, so it is run again.
    */
-  async complete(claim: Claim, faces: NewFace[]): Promise<boolean> {
+  complete(claim: Claim, faces: NewFace[]): Promise<boolean> {
+    return retryOnLockConflict(() => this.completeOnce(claim, faces));
+  }
+
+  private async completeOnce(claim: Claim, faces: NewFace[]): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const now = new Date();
+      // The fence: this row lock also serialises every writer of this image's faces.
       const updated = await trx
         .updateTable('images')
         .set({
@@ -374,7 +345,7 @@ export class ImagesRepository {
         .where('attempts', '=', claim.attempts)
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) return false;
-      await trx.deleteFrom('faces').where('image_id', '=', claim.id).execute();
+      await deleteFacesByPrimaryKey(trx, claim.id);
       if (faces.length > 0) {
         await trx
           .insertInto('faces')

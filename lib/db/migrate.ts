@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { findUp } from '../find-up.js';
-import { kindOf, type DatabaseKind, type Db } from './connect.js';
+import { kindOf, withoutStatementTimeout, type DatabaseKind, type Db } from './connect.js';
 
 export const MIGRATIONS_DIR = findUp('sql', path.dirname(fileURLToPath(import.meta.url)));
 
@@ -70,30 +70,34 @@ async function appliedVersions(conn: Db): Promise<Set<number>> {
 export async function migrate(db: Db, dir = migrationsDirFor(kindOf(db))): Promise<string[]> {
   const migrations = await readMigrations(dir);
   if (kindOf(db) === 'sqlite') return migrateSqlite(db, migrations);
-  return db.connection().execute(async (conn) => {
-    const lock = await sql<{
-      acquired: number;
-    }>`SELECT GET_LOCK('facetrail_migrate', 60) AS acquired`.execute(conn);
-    if (Number(lock.rows[0]?.acquired) !== 1)
-      throw new Error('could not take the migration lock within 60 s');
-    try {
-      await CREATE_MIGRATIONS_TABLE.execute(conn);
-      const done = await appliedVersions(conn);
-      const appliedNow: string[] = [];
-      for (const migration of migrations) {
-        if (done.has(migration.version)) continue;
-        // MySQL commits DDL implicitly, so a migration is not atomic: keep each one small.
-        for (const statement of migration.statements) await sql.raw(statement).execute(conn);
-        await sql`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, ${migration.name}, ${new Date()})`.execute(
-          conn,
-        );
-        appliedNow.push(migration.name);
-      }
-      return appliedNow;
-    } finally {
-      await sql`SELECT RELEASE_LOCK('facetrail_migrate')`.execute(conn);
+  return db
+    .connection()
+    .execute((conn) => withoutStatementTimeout(conn, db, () => migrateMysql(conn, migrations)));
+}
+
+async function migrateMysql(conn: Db, migrations: Migration[]): Promise<string[]> {
+  const lock = await sql<{
+    acquired: number;
+  }>`SELECT GET_LOCK('facetrail_migrate', 60) AS acquired`.execute(conn);
+  if (Number(lock.rows[0]?.acquired) !== 1)
+    throw new Error('could not take the migration lock within 60 s');
+  try {
+    await CREATE_MIGRATIONS_TABLE.execute(conn);
+    const done = await appliedVersions(conn);
+    const appliedNow: string[] = [];
+    for (const migration of migrations) {
+      if (done.has(migration.version)) continue;
+      // MySQL commits DDL implicitly, so a migration is not atomic: keep each one small.
+      for (const statement of migration.statements) await sql.raw(statement).execute(conn);
+      await sql`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, ${migration.name}, ${new Date()})`.execute(
+        conn,
+      );
+      appliedNow.push(migration.name);
     }
-  });
+    return appliedNow;
+  } finally {
+    await sql`SELECT RELEASE_LOCK('facetrail_migrate')`.execute(conn);
+  }
 }
 
 /** SQLite runs DDL in transactions: each migration applies whole or not at all. */

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from './connect.js';
 import { isDuplicateKeyError } from './connect.js';
+import type { Box } from '../box.js';
 
 export interface Person {
   id: number;
@@ -166,7 +167,7 @@ export class PeopleRepository {
     /** The copy facetrail wrote of an uploaded photo, relative to IMAGES_ROOT. */
     storedPath?: string | null;
     /** Where the face is on the photo (for the person's face crop). */
-    box?: { x: number; y: number; width: number; height: number } | null;
+    box?: Box | null;
   }): Promise<{ id: number; alreadyEnrolled: boolean }> {
     const existing = await this.findPersonImageByHash(input.contentHash);
     if (existing) return { id: existing.id, alreadyEnrolled: true };

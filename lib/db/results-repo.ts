@@ -1,6 +1,7 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Db } from './connect.js';
 import type { Database, ImageStatus } from './schema.js';
+import type { Box } from '../box.js';
 
 /**
  * What the results page filters on; every field optional, all of them combined with AND.
@@ -55,7 +56,7 @@ export interface EnrolmentPhoto {
   personId: number;
   imageName: string;
   storedPath: string | null;
-  box: { x: number; y: number; width: number; height: number } | null;
+  box: Box | null;
   createdAt: string;
 }
 

@@ -14,7 +14,7 @@ export const imageEventDataSchema = z.object({
 
 export type ImageEventData = z.infer<typeof imageEventDataSchema>;
 
-/** The CloudEvent announcing that an image waits for recognition (see DESIGN "Events"). */
+/** The CloudEvent announcing that an image waits for recognition (docs/architecture.md, "Events and queue topics"). */
 export function buildImageSubmittedEvent(
   data: ImageEventData,
   source: typeof RECEIVER_SOURCE | typeof REDEEMER_SOURCE = RECEIVER_SOURCE,

@@ -1,16 +1,15 @@
 import type { HttpFunction } from '@google-cloud/functions-framework';
 import type { Router } from 'express';
+import { AppError } from '../errors.js';
+import { sendError, sendFailure } from './json-errors.js';
 
 /** An express Router as a functions-framework HTTP function (the router answers every request itself). */
 export function asHttpFunction(router: Router): HttpFunction {
   return (req, res) =>
     router(req, res, (error?: unknown) => {
       if (res.headersSent) return;
-      res.status(error ? 500 : 404).json({
-        error: {
-          code: error ? 'INTERNAL' : 'NOT_FOUND',
-          message: error ? 'internal error' : 'not found',
-        },
-      });
+      // Same contract as the routers' own handler: a database or queue outage is a 503.
+      if (error) sendFailure(res, error, undefined, {});
+      else sendError(res, new AppError('NOT_FOUND'));
     });
 }

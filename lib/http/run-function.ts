@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import { shutdownOnSignal } from '../process/shutdown-on-signal.js';
 import { serveFunction } from './function-server.js';
 
 /**
@@ -10,6 +11,7 @@ export async function runFunction(options: {
   port: number;
   logger: Logger;
   maxBodyBytes?: number;
+  maxJsonBytes?: number;
   close: () => Promise<void>;
 }): Promise<void> {
   const running = await serveFunction({
@@ -17,17 +19,14 @@ export async function runFunction(options: {
     port: options.port,
     logger: options.logger,
     maxBodyBytes: options.maxBodyBytes,
+    maxJsonBytes: options.maxJsonBytes,
   });
   options.logger.info({ url: running.url }, `${options.name} listening`);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    options.logger.info({ signal }, 'shutting down');
-    await running.close();
-    await options.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  shutdownOnSignal({
+    logger: options.logger,
+    stop: async () => {
+      await running.close();
+      await options.close();
+    },
+  });
 }

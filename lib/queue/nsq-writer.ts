@@ -2,6 +2,7 @@ import { Writer } from 'nsqjs';
 import pRetry from 'p-retry';
 import { ConfigError } from '../config/env.js';
 import type { Logger } from '../logger.js';
+import { QueueUnavailableError } from '../transient-errors.js';
 import type { Publisher } from './publisher.js';
 
 export type { Publisher };
@@ -128,6 +129,23 @@ export class ReconnectingWriter implements Publisher {
 
   async publish(topic: string, body: Buffer | string | Array<Buffer | string>): Promise<void> {
     if (Array.isArray(body) && body.length === 0) return;
+    try {
+      await this.publishWithRetries(topic, body);
+    } catch (error) {
+      // One stable code for every way the queue can fail us (lib/transient-errors).
+      throw new QueueUnavailableError(
+        `publishing to ${topic} failed: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  private async publishWithRetries(
+    topic: string,
+    body: Buffer | string | Array<Buffer | string>,
+  ): Promise<void> {
     await pRetry(() => this.publishOnce(topic, body), {
       retries: this.options.retries,
       minTimeout: this.options.retryMinDelayMs,

@@ -6,15 +6,7 @@ import { startNsq, type NsqCluster } from '../support/nsq.js';
 import { readFileSync } from 'node:fs';
 import { startStandalone, type Standalone } from '../support/standalone.js';
 import { waitFor } from '../support/processes.js';
-
-interface ImageRecord {
-  id: number;
-  path: string;
-  status: string;
-  error: { code: string } | null;
-  people: Array<{ name: string }>;
-  faces: unknown[];
-}
+import type { ImageRecord } from '../../lib/image-record.js';
 
 /**
  * The whole pipeline as `npm start` runs it, on real MariaDB and NSQ: receiver -> nsqd ->

@@ -7,15 +7,9 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { stopAll, waitFor } from '../support/processes.js';
 import { startStandalone, type Standalone } from '../support/standalone.js';
+import type { ImageRecord } from '../../lib/image-record.js';
 
 const T = 'privacy-e2e-admin-token-0123456789';
-
-interface ImageRecord {
-  id: number;
-  status: string;
-  faces: Array<{ person: { name: string } | null }>;
-  people: Array<{ id: number; name: string }>;
-}
 
 /**
  * Access and forgetting on `npm start` with ADMIN_TOKEN set, on real MariaDB and the real

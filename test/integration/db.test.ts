@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { waitFor } from '../support/wait-for.js';
 import { migrate } from '../../lib/db/migrate.js';
 import { ImagesRepository, IdempotencyConflictError } from '../../lib/db/images-repo.js';
 import { PeopleRepository, PersonExistsError } from '../../lib/db/people-repo.js';
@@ -101,8 +102,15 @@ describe.each(['mysql', 'sqlite'] as const)('database on %s', (kind) => {
     const { ids } = await images.createImages(['lease.jpg']);
     const first = await images.claim(ids[0]!, 1);
     expect(first.kind).toBe('claimed');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const second = await images.claim(ids[0]!, 60_000);
+    // Once the 1 ms lease ran out, another claim takes it over.
+    const second = await waitFor(
+      'the lease to expire',
+      async () => {
+        const outcome = await images.claim(ids[0]!, 60_000);
+        return outcome.kind === 'claimed' ? outcome : undefined;
+      },
+      { timeoutMs: 5_000, intervalMs: 5 },
+    );
     expect(second).toMatchObject({ kind: 'claimed', claim: { attempts: 2 } });
     if (first.kind !== 'claimed') throw new Error('no claim');
     expect(await images.fail(first.claim, 'X', 'lost lease')).toBe(false);
@@ -111,12 +119,18 @@ describe.each(['mysql', 'sqlite'] as const)('database on %s', (kind) => {
   it('finds stranded images for the redeemer', async () => {
     const { ids } = await images.createImages(['never-published.jpg', 'published.jpg']);
     await images.markPublished([ids[1]!]);
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    const stranded = await images.findStranded({
-      unpublishedMs: 10,
-      republishAfterMs: 60_000,
-      limit: 100,
-    });
+    const stranded = await waitFor(
+      'the unpublished image to count as stranded (10 ms)',
+      async () => {
+        const found = await images.findStranded({
+          unpublishedMs: 10,
+          republishAfterMs: 60_000,
+          limit: 100,
+        });
+        return found.some((image) => image.id === ids[0]) ? found : undefined;
+      },
+      { timeoutMs: 5_000, intervalMs: 5 },
+    );
     expect(stranded.map((image) => image.id)).toContain(ids[0]);
     expect(stranded.map((image) => image.id)).not.toContain(ids[1]);
   });

@@ -8,7 +8,7 @@ async function startWith(env: Record<string, string | undefined>) {
   const proc = startProcess(
     'start',
     process.execPath,
-    ['--import', 'tsx', path.join(repoRoot, 'scripts/start.ts')],
+    ['--import', 'tsx', path.join(repoRoot, 'standalone/start.ts')],
     {
       cwd: repoRoot,
       env: { ...process.env, ...env },

@@ -168,9 +168,13 @@ describe('ports and probes are where the code listens', () => {
     expect(container.livenessProbe?.httpGet?.path).toBe('/healthz');
     expect(probePort(container, container.readinessProbe)).toBe(adapter.healthPort);
     expect(probePort(container, container.livenessProbe)).toBe(adapter.healthPort);
-    const server = readRepoFile('adapters/nsq-cloudevents/health-server.ts');
-    expect(server).toContain("'/readyz'");
-    expect(server).toContain("'/healthz'");
+    // The same routes as the functions': lib/http/health.ts on a port of its own.
+    expect(readRepoFile('adapters/nsq-cloudevents/adapter.ts')).toContain(
+      "import { startHealthServer, type Readiness } from '../../lib/http/health.js'",
+    );
+    const routes = readRepoFile('lib/http/health.ts');
+    expect(routes).toContain("'/readyz'");
+    expect(routes).toContain("'/healthz'");
   });
 
   it('recognizer: gRPC on all interfaces, native gRPC probes of its health service', () => {

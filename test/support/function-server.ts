@@ -10,6 +10,7 @@ let counter = 0;
 export async function serveForTest(
   handler: Router,
   maxBodyBytes?: number,
+  maxJsonBytes?: number,
 ): Promise<RunningFunctionServer> {
   const name = `test-function-${process.pid}-${++counter}`;
   http(name, asHttpFunction(handler));
@@ -19,5 +20,6 @@ export async function serveForTest(
     host: '127.0.0.1',
     logger: createLogger('test', 'silent'),
     maxBodyBytes,
+    maxJsonBytes,
   });
 }

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 
+// Kept here too: most integration tests import it with the process helpers.
+export { waitFor } from './wait-for.js';
+
 export interface RunningProcess {
   readonly name: string;
   readonly child: ChildProcess;
@@ -57,28 +60,4 @@ export function startProcess(
 
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((proc) => proc.stop()));
-}
-
-/** Polls `check` until it returns a truthy value; fails with `what` and the last error. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  { timeoutMs = 30_000, intervalMs = 100 } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }

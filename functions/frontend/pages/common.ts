@@ -1,4 +1,4 @@
-import type { FaceRecord, ImageRecord } from '../../../lib/db/images-repo.js';
+import type { FaceRecord, ImageRecord } from '../../../lib/image-record.js';
 import { html, type SafeHtml } from '../html.js';
 import { isAdmin, type Viewer } from './layout.js';
 

@@ -1,4 +1,4 @@
-import type { ImageRecord } from '../../../lib/db/images-repo.js';
+import type { ImageRecord } from '../../../lib/image-record.js';
 import type { EnrolmentPhoto, PersonStats } from '../../../lib/db/results-repo.js';
 import { html, type SafeHtml } from '../html.js';
 import { imageCards, pager, time } from './common.js';

@@ -83,7 +83,7 @@ export const DEPLOYABLES = [
 ] as const satisfies readonly Deployable[];
 
 /**
- * Variables whose default means "this machine" (DESIGN "Configuration": SQLite and local
+ * Variables whose default means "this machine" (docs/architecture.md, "Configuration": SQLite and local
  * folders under DATA_DIR, the embedded queue, a loopback recognizer). In the cluster every
  * deployable that reads one must be given it, even when the code would start without it.
  */

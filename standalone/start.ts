@@ -23,15 +23,11 @@ import { migrate } from '../lib/db/migrate.js';
 import { asHttpFunction } from '../lib/http/as-http-function.js';
 import { serveFunction, type RunningFunctionServer } from '../lib/http/function-server.js';
 import { createLogger, prettyDestination, type Logger } from '../lib/logger.js';
+import { shutdownOnSignal } from '../lib/process/shutdown-on-signal.js';
 import { MemoryQueue } from '../lib/queue/memory-queue.js';
 import { loadRecognizerConfig } from '../recognizer/config.js';
 import { RecognizerServer } from '../recognizer/server.js';
-import {
-  adminTokenFor,
-  loadStartConfig,
-  sessionSecretFor,
-  type StartConfig,
-} from './start-config.js';
+import { adminTokenFor, loadStartConfig, sessionSecretFor, type StartConfig } from './config.js';
 
 export interface RunningFacetrail {
   urls: { receiver: string; frontend: string; processor: string; redeemer: string };
@@ -110,6 +106,7 @@ export async function startFacetrail(
       app: receiver,
       port: config.ports.receiver,
       maxBodyBytes: receiverConfig.maxUploadBytes,
+      maxJsonBytes: receiverConfig.maxJsonBytes,
     },
     { name: 'processor', app: processor, port: config.ports.processor },
     {
@@ -117,6 +114,7 @@ export async function startFacetrail(
       app: frontend,
       port: config.ports.frontend,
       maxBodyBytes: frontendConfig.maxUploadBytes,
+      maxJsonBytes: frontendConfig.maxJsonBytes,
     },
     { name: 'redeemer', app: redeemer, port: config.ports.redeemer },
   ];
@@ -153,6 +151,7 @@ export async function startFacetrail(
           host: config.host,
           logger: logger(fn.name),
           maxBodyBytes: fn.maxBodyBytes,
+          maxJsonBytes: fn.maxJsonBytes,
         }),
       );
     }
@@ -250,15 +249,10 @@ export async function runStart(env: Env = process.env): Promise<void> {
     } else console.error(error instanceof ConfigError ? `facetrail: ${error.message}` : error);
     process.exit(error instanceof ConfigError ? 2 : 1);
   }
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: stopping`);
-    running.stop().finally(() => process.exit(0));
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  // Said in the same lines as the rest of what `npm start` prints.
+  const say = (fields: { signal?: string; err?: string }, message: string) =>
+    log([fields.signal, message, fields.err].filter(Boolean).join(': '));
+  shutdownOnSignal({ logger: { info: say, warn: say, error: say }, stop: running.stop });
   try {
     await running.ready;
   } catch (error) {
