@@ -91,20 +91,23 @@ export function createApi(options: ApiOptions) {
       // not JSON: keep the text
     }
     const reason = (data as ApiErrorBody)?.error?.message;
-    if (response.status === 401) {
+    // Decided by the catalogue's code (lib/errors.ts); the HTTP status only when a proxy in
+    // between answered without one.
+    const code = errorCodeOf(data);
+    if (code === 'UNAUTHORIZED' || (code === undefined && response.status === 401)) {
       throw new CliError(
         options.token
           ? `the server refused the key (${reason ?? 'unauthorized'}); pass a valid one with --token or FACETRAIL_TOKEN`
           : 'this command needs a key: pass --token or set FACETRAIL_TOKEN (`facetrail start` keeps the admin token in data/admin-token)',
         EXIT.unauthorized,
-        errorCodeOf(data) ?? 'UNAUTHORIZED',
+        'UNAUTHORIZED',
       );
     }
-    if (response.status === 403) {
+    if (code === 'FORBIDDEN' || (code === undefined && response.status === 403)) {
       throw new CliError(
         `the key may not do this (${reason ?? 'forbidden'}); use a key with the right role`,
         EXIT.unauthorized,
-        errorCodeOf(data) ?? 'FORBIDDEN',
+        'FORBIDDEN',
       );
     }
     return { status: response.status, data: data as T };

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
-import { ERRORS, type ErrorCode } from './errors.js';
+import { isErrorCode, type ErrorCode } from './errors.js';
 import { findUp } from './find-up.js';
 import type { Box } from './box.js';
 
@@ -12,6 +12,30 @@ export const RECOGNIZER_SERVICE = 'facetrail.recognizer.v1.Recognizer';
 
 /** Trailing metadata key carrying the facetrail error code (lib/errors.ts) of a failed call. */
 export const ERROR_CODE_METADATA_KEY = 'error-code';
+
+/**
+ * Initial metadata (a header) the recognizer sends when an Identify job starts on an inference
+ * worker. A call that failed after it reached inference; one that failed without it never did
+ * (refused, queued, or not connected), which says nothing about the photo.
+ */
+export const INFERENCE_STARTED_METADATA_KEY = 'inference-started';
+
+/**
+ * Request metadata asking the recognizer to run this photo's inference alone on its process (no
+ * other job on any worker meanwhile): the processor sends a photo that once crashed a
+ * recognizer this way, so a second crash is its own and takes no one else's work with it.
+ */
+export const INFERENCE_EXCLUSIVE_METADATA_KEY = 'inference-exclusive';
+
+/**
+ * Keepalive pings on the recognizer channel: a connection to a pod that vanished (node lost,
+ * network cut) is noticed within about 20 s instead of at the call's deadline.
+ */
+export const KEEPALIVE_CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.keepalive_time_ms': 15_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.keepalive_permit_without_calls': 1,
+};
 
 /** Metadata key of the shared secret every Recognizer call carries: `Bearer <RECOGNIZER_SECRET>`. */
 export const RECOGNIZER_SECRET_METADATA_KEY = 'authorization';
@@ -172,8 +196,10 @@ export type ImageInput = { path: string } | { content: Uint8Array };
 export interface CallOptions {
   /** Overrides the client's default deadline for this call. */
   deadlineMs?: number;
-  /** Cancels the call (the recognizer drops it if it is still queued). */
+  /** Cancels the call (the recognizer drops its job, queued or already on a worker). */
   signal?: AbortSignal;
+  /** Identify only: run alone on the recognizer (INFERENCE_EXCLUSIVE_METADATA_KEY). */
+  exclusive?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -194,10 +220,6 @@ export function isRetryableStatus(code: grpc.status): boolean {
   return RETRYABLE_STATUSES.has(code);
 }
 
-function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && Object.hasOwn(ERRORS, value);
-}
-
 /** A failed recognizer call: the gRPC status, the facetrail code and whether a retry may help. */
 export class RecognizerError extends Error {
   override name = 'RecognizerError';
@@ -214,14 +236,28 @@ export class RecognizerError extends Error {
     readonly errorCode: ErrorCode,
     /** True for UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNKNOWN, CANCELLED. */
     readonly retryable: boolean,
-    options?: { cause?: unknown },
+    options?: {
+      cause?: unknown;
+      /** The recognizer sent errorCode in the `error-code` trailer (else it is a default). */
+      fromServer?: boolean;
+      /** The recognizer said inference had started (INFERENCE_STARTED_METADATA_KEY). */
+      inferenceStarted?: boolean;
+    },
   ) {
-    super(message, options);
+    super(message, { cause: options?.cause });
+    this.fromServer = options?.fromServer ?? false;
+    this.inferenceStarted = options?.inferenceStarted ?? false;
   }
+
+  readonly fromServer: boolean;
+  readonly inferenceStarted: boolean;
 }
 
 /** Classifies a grpc-js error (or anything thrown around a call) as a RecognizerError. */
-export function toRecognizerError(error: unknown): RecognizerError {
+export function toRecognizerError(
+  error: unknown,
+  { inferenceStarted = false } = {},
+): RecognizerError {
   if (error instanceof RecognizerError) return error;
   const serviceError = (error ?? {}) as Partial<grpc.ServiceError>;
   const grpcCode =
@@ -243,7 +279,11 @@ export function toRecognizerError(error: unknown): RecognizerError {
     (error instanceof Error ? error.message : String(error)) ||
     grpc.status[grpcCode] ||
     'recognizer call failed';
-  return new RecognizerError(message, grpcCode, errorCode, retryable, { cause: error });
+  return new RecognizerError(message, grpcCode, errorCode, retryable, {
+    cause: error,
+    fromServer: isErrorCode(sent),
+    inferenceStarted,
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -307,16 +347,12 @@ function unary<Response>(
   if (!fn) return Promise.reject(new Error(`no method ${method} on the client`));
   if (signal?.aborted) {
     return Promise.reject(
-      new RecognizerError(
-        'the call was cancelled',
-        grpc.status.CANCELLED,
-        'RECOGNIZER_UNAVAILABLE',
-        true,
-      ),
+      new RecognizerError('the call was cancelled', grpc.status.CANCELLED, 'CALL_CANCELLED', true),
     );
   }
   return new Promise<Response>((resolve, reject) => {
     const onAbort = () => call.cancel();
+    let inferenceStarted = false;
     const call = fn.call(
       client,
       request,
@@ -324,10 +360,13 @@ function unary<Response>(
       { deadline: Date.now() + deadlineMs },
       (error, response) => {
         signal?.removeEventListener('abort', onAbort);
-        if (error) reject(toRecognizerError(error));
+        if (error) reject(toRecognizerError(error, { inferenceStarted }));
         else resolve(response as Response);
       },
     );
+    call.on('metadata', (headers: grpc.Metadata) => {
+      if (headers.get(INFERENCE_STARTED_METADATA_KEY).length > 0) inferenceStarted = true;
+    });
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -347,6 +386,7 @@ export function createRecognizerClient(
   // address per pod); grpc-js's default, pick_first, would pin each client to one pod.
   const recognizer = new Recognizer(address, credentials, {
     'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+    ...KEEPALIVE_CHANNEL_OPTIONS,
     ...options.channelOptions,
   });
   const Health = grpc.makeClientConstructor(
@@ -354,9 +394,10 @@ export function createRecognizerClient(
     'Health',
   );
   const health = new Health(address, credentials, { channelOverride: recognizer.getChannel() });
-  const withSecret = () => {
+  const withSecret = (callOptions: CallOptions) => {
     const metadata = new grpc.Metadata();
     metadata.set(RECOGNIZER_SECRET_METADATA_KEY, `Bearer ${options.secret}`);
+    if (callOptions.exclusive) metadata.set(INFERENCE_EXCLUSIVE_METADATA_KEY, '1');
     return metadata;
   };
   const call = <Response>(method: string, request: unknown, callOptions: CallOptions = {}) =>
@@ -366,7 +407,7 @@ export function createRecognizerClient(
       request,
       callOptions.deadlineMs ?? deadlineMs,
       callOptions.signal,
-      withSecret(),
+      withSecret(callOptions),
     );
   const healthStatus = async (
     callOptions: CallOptions & { service?: string } = {},

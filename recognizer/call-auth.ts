@@ -1,9 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { secretsEqual } from '../lib/auth/api-key.js';
-import {
-  ERROR_CODE_METADATA_KEY,
-  RECOGNIZER_SECRET_METADATA_KEY,
-} from '../lib/recognizer-client.js';
+import { RECOGNIZER_SECRET_METADATA_KEY } from '../lib/recognizer-client.js';
+import { grpcStatusOf, toServiceError } from './grpc-errors.js';
 
 type UnaryHandler = (
   call: grpc.ServerUnaryCall<unknown, unknown>,
@@ -33,13 +31,14 @@ export function requireCallSecret(
     guarded[name] = ((call, callback) => {
       const presented = presentedSecret(call.metadata);
       if (presented === undefined || !secretsEqual(presented, secret)) {
-        const trailer = new grpc.Metadata();
-        trailer.set(ERROR_CODE_METADATA_KEY, 'UNAUTHORIZED');
-        callback({
-          code: grpc.status.UNAUTHENTICATED,
-          details: 'this call needs the recognizer secret (metadata authorization: Bearer …)',
-          metadata: trailer,
-        });
+        callback(
+          toServiceError({
+            status: grpcStatusOf('UNAUTHORIZED'),
+            errorCode: 'UNAUTHORIZED',
+            message: 'this call needs the recognizer secret (metadata authorization: Bearer …)',
+            unexpected: false,
+          }),
+        );
         return;
       }
       unary(call, callback);

@@ -39,7 +39,8 @@ describe('loadRecognizerConfig', () => {
       maxImagePixels: 40_000_000,
       maxImageBytes: 32 * 1024 * 1024,
       inferenceMaxSide: 1024,
-      inferenceTimeoutMs: 60_000,
+      inferenceTimeoutMs: 20_000,
+      faultCrashPath: undefined,
       inferenceQueueLimit: 256,
       galleryRefreshMs: 5000,
       shutdownGraceMs: 10_000,
@@ -187,5 +188,14 @@ describe('loadRecognizerConfig', () => {
     });
     expect(config.databaseUrl).toBe('sqlite:///var/lib/facetrail/facetrail.db');
     expect(config.imagesRoot).toBe('/var/lib/facetrail/images');
+  });
+});
+
+describe('the test-only fault switch', () => {
+  it('is off unless FACETRAIL_FAULT_CRASH_PATH is set and not empty', () => {
+    expect(load({ ...base, FACETRAIL_FAULT_CRASH_PATH: '' }).faultCrashPath).toBeUndefined();
+    expect(load({ ...base, FACETRAIL_FAULT_CRASH_PATH: 'crash-me' }).faultCrashPath).toBe(
+      'crash-me',
+    );
   });
 });

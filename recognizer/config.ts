@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { LevelWithSilent } from 'pino';
 import {
+  inferenceTimeoutShape,
   recognizerSecretShape,
   resolveDatabaseUrl,
   resolveImagesRoot,
@@ -117,6 +118,11 @@ export interface RecognizerConfig {
   /** Every Recognizer call must carry it (`authorization: Bearer …`); health checks need none. */
   secret: string;
   logLevel: LevelWithSilent;
+  /**
+   * Test-only fault switch FACETRAIL_FAULT_CRASH_PATH: Identify on a path containing it kills
+   * the process once inference starts (recognizer/fault-injection.ts). Undefined in production.
+   */
+  faultCrashPath: string | undefined;
 }
 
 const optionalPort = z.coerce.number().int().min(0).max(65535).optional();
@@ -178,12 +184,14 @@ const shape = (cores: number) => ({
   MAX_IMAGE_PIXELS: positiveInt(40_000_000),
   MAX_IMAGE_BYTES: positiveInt(32 * 1024 * 1024),
   INFERENCE_MAX_SIDE: z.coerce.number().int().min(256).max(16_384).default(1024),
-  INFERENCE_TIMEOUT_MS: positiveInt(60_000),
+  ...inferenceTimeoutShape,
   INFERENCE_QUEUE_LIMIT: positiveInt(256),
   GALLERY_REFRESH_MS: nonNegativeInt(5000),
   SHUTDOWN_GRACE_MS: nonNegativeInt(10_000),
   ...recognizerSecretShape,
   LOG_LEVEL: logLevel,
+  // Test-only (recognizer/README.md): never set it in production.
+  FACETRAIL_FAULT_CRASH_PATH: z.string().optional(),
 });
 
 /**
@@ -238,5 +246,6 @@ export function loadRecognizerConfig(
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     secret: parsed.RECOGNIZER_SECRET,
     logLevel: parsed.LOG_LEVEL,
+    faultCrashPath: parsed.FACETRAIL_FAULT_CRASH_PATH || undefined,
   };
 }

@@ -8,6 +8,7 @@ import {
   type DetectOptions,
   type RawImage,
 } from './inference-protocol.js';
+import type { JobHooks } from './inference-pool.js';
 
 export interface AnalyzedFace {
   /** In pixels of the upright original image (integers, clipped to it). */
@@ -25,7 +26,12 @@ export interface Analysis {
 }
 
 export interface Detector {
-  detect(image: RawImage, signal?: AbortSignal, options?: DetectOptions): Promise<DetectedFace[]>;
+  detect(
+    image: RawImage,
+    signal?: AbortSignal,
+    options?: DetectOptions,
+    hooks?: JobHooks,
+  ): Promise<DetectedFace[]>;
 }
 
 export interface FaceAnalyzerOptions extends DecodeOptions {
@@ -85,18 +91,24 @@ export class FaceAnalyzer {
     return this.analyses;
   }
 
-  async analyze(bytes: Uint8Array, signal?: AbortSignal): Promise<Analysis> {
+  /** `hooks` reach the inference job (recognizer/inference-pool.ts JobHooks). */
+  async analyze(bytes: Uint8Array, signal?: AbortSignal, hooks?: JobHooks): Promise<Analysis> {
     await this.acquire(signal);
     try {
       this.analyses += 1;
       const image = await decodeImage(bytes, this.options);
       const policy = this.options.mirrorAverage ?? 'never';
-      const faces = await this.detector.detect(image, signal, {
-        mirrorAverage: policy === 'always' || (policy === 'small' && image.enlarged),
-        ssdInputSize: image.enlarged
-          ? (this.options.smallPhotoSsdInputSize ?? this.options.ssdInputSize)
-          : this.options.ssdInputSize,
-      });
+      const faces = await this.detector.detect(
+        image,
+        signal,
+        {
+          mirrorAverage: policy === 'always' || (policy === 'small' && image.enlarged),
+          ssdInputSize: image.enlarged
+            ? (this.options.smallPhotoSsdInputSize ?? this.options.ssdInputSize)
+            : this.options.ssdInputSize,
+        },
+        hooks,
+      );
       const to = { width: image.originalWidth, height: image.originalHeight };
       return {
         faces: faces

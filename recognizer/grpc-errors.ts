@@ -1,54 +1,22 @@
 import * as grpc from '@grpc/grpc-js';
-import { isAppError, type ErrorCode } from '../lib/errors.js';
+import { ERRORS, isAppError, type ErrorCode } from '../lib/errors.js';
 import { ERROR_CODE_METADATA_KEY } from '../lib/recognizer-client.js';
 import { isTransientDatabaseError } from '../lib/transient-errors.js';
 import { InferenceError, type InferenceErrorKind } from './inference-protocol.js';
 
-/** An error to answer with exactly this gRPC status and facetrail code. */
-export class RpcFault extends Error {
-  override name = 'RpcFault';
-
-  constructor(
-    readonly status: grpc.status,
-    readonly errorCode: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
+/** The gRPC status the catalogue (lib/errors.ts) gives a facetrail code. */
+export function grpcStatusOf(code: ErrorCode): grpc.status {
+  return grpc.status[ERRORS[code].grpc];
 }
 
-/** The gRPC status for each facetrail code the recognizer answers with. */
-export const STATUS_BY_CODE: Partial<Record<ErrorCode, grpc.status>> = {
-  FILE_NOT_FOUND: grpc.status.NOT_FOUND,
-  EMPTY_PATH: grpc.status.INVALID_ARGUMENT,
-  INVALID_REQUEST: grpc.status.INVALID_ARGUMENT,
-  PATH_TRAVERSAL: grpc.status.INVALID_ARGUMENT,
-  PATH_OUTSIDE_ROOT: grpc.status.INVALID_ARGUMENT,
-  SYMLINK_OUTSIDE_ROOT: grpc.status.INVALID_ARGUMENT,
-  PATH_IS_DIRECTORY: grpc.status.INVALID_ARGUMENT,
-  NOT_AN_IMAGE: grpc.status.INVALID_ARGUMENT,
-  CORRUPT_IMAGE: grpc.status.INVALID_ARGUMENT,
-  IMAGE_TOO_LARGE: grpc.status.INVALID_ARGUMENT,
-  PAYLOAD_TOO_LARGE: grpc.status.INVALID_ARGUMENT,
-  NO_FACE: grpc.status.FAILED_PRECONDITION,
-  MULTIPLE_FACES: grpc.status.FAILED_PRECONDITION,
-  FACE_TOO_SMALL: grpc.status.FAILED_PRECONDITION,
-  FACE_TOO_BLURRED: grpc.status.FAILED_PRECONDITION,
-  FACE_NOT_FRONTAL: grpc.status.FAILED_PRECONDITION,
-  // An unknown person id on Enroll: the caller must create the person first.
-  NOT_FOUND: grpc.status.FAILED_PRECONDITION,
-  RECOGNIZER_UNAVAILABLE: grpc.status.UNAVAILABLE,
-  DATABASE_UNAVAILABLE: grpc.status.UNAVAILABLE,
-  INTERNAL: grpc.status.INTERNAL,
-};
-
-const INFERENCE_STATUS: Record<InferenceErrorKind, grpc.status> = {
-  crashed: grpc.status.UNAVAILABLE,
-  timeout: grpc.status.UNAVAILABLE,
-  closed: grpc.status.UNAVAILABLE,
-  busy: grpc.status.RESOURCE_EXHAUSTED,
-  cancelled: grpc.status.CANCELLED,
-  failed: grpc.status.INTERNAL,
+/** The facetrail code of each way an inference job can fail (recognizer/inference-pool.ts). */
+const INFERENCE_CODE: Record<InferenceErrorKind, ErrorCode> = {
+  crashed: 'INFERENCE_CRASHED',
+  timeout: 'INFERENCE_TIMEOUT',
+  closed: 'RECOGNIZER_SHUTTING_DOWN',
+  busy: 'RECOGNIZER_BUSY',
+  cancelled: 'CALL_CANCELLED',
+  failed: 'INTERNAL',
 };
 
 export interface MappedError {
@@ -61,34 +29,28 @@ export interface MappedError {
 
 /** Decides the gRPC status, facetrail code and message for anything a handler threw. */
 export function mapError(error: unknown): MappedError {
-  if (error instanceof RpcFault)
-    return {
-      status: error.status,
-      errorCode: error.errorCode,
-      message: error.message,
-      unexpected: false,
-    };
   if (isAppError(error)) {
     return {
-      status: STATUS_BY_CODE[error.code] ?? grpc.status.INVALID_ARGUMENT,
+      status: grpcStatusOf(error.code),
       errorCode: error.code,
       message: error.message,
       unexpected: false,
     };
   }
   if (error instanceof InferenceError) {
+    const errorCode = INFERENCE_CODE[error.kind];
     return {
-      status: INFERENCE_STATUS[error.kind],
-      errorCode: error.kind === 'failed' ? 'INTERNAL' : 'RECOGNIZER_UNAVAILABLE',
+      status: grpcStatusOf(errorCode),
+      errorCode,
       message: error.message,
       unexpected: error.kind === 'failed' || error.kind === 'crashed',
     };
   }
   if (isTransientDatabaseError(error)) {
     return {
-      status: grpc.status.UNAVAILABLE,
+      status: grpcStatusOf('DATABASE_UNAVAILABLE'),
       errorCode: 'DATABASE_UNAVAILABLE',
-      message: 'the database is unavailable; retry later',
+      message: ERRORS.DATABASE_UNAVAILABLE.message,
       unexpected: true,
     };
   }

@@ -91,6 +91,41 @@ describe('InferencePool', () => {
     expect(pool.stats().started).toBe(1);
   });
 
+  it('answers a job whose caller gave up while it was on a worker at once, and drops its answer', async () => {
+    // The job timeout is far away: only the cancellation can end this call in time.
+    const pool = createPool({ size: 1, jobTimeoutMs: 60_000 });
+    await pool.ready;
+    const controller = new AbortController();
+    let started!: () => void;
+    const onWorker = new Promise<void>((resolve) => (started = resolve));
+    const hanging = pool.detect(image(2), controller.signal, {}, { onStarted: () => started() });
+    await onWorker;
+    controller.abort();
+    await expect(hanging).rejects.toMatchObject({ kind: 'cancelled' });
+    expect(pool.stats()).toMatchObject({ abandoned: 1, busy: 1 });
+  });
+
+  it('runs an exclusive job alone: after the running jobs, before the ones behind it', async () => {
+    const pool = createPool({ size: 2, jobTimeoutMs: 300 });
+    await pool.ready;
+    const busyAtStart: Record<string, number> = {};
+    const note = (name: string) => () => (busyAtStart[name] = pool.stats().busy);
+    // Hangs on one worker until the job timeout replaces it; the other worker stays idle.
+    const hanging = pool.detect(image(2), undefined, {}, { onStarted: note('hanging') });
+    const exclusive = pool.detect(
+      image(20),
+      undefined,
+      {},
+      { exclusive: true, onStarted: note('exclusive') },
+    );
+    const behind = pool.detect(image(21), undefined, {}, { onStarted: note('behind') });
+    expect(pool.stats()).toMatchObject({ busy: 1, queued: 2 });
+    await expect(hanging).rejects.toMatchObject({ kind: 'timeout' });
+    await expect(exclusive).resolves.toHaveLength(1);
+    await expect(behind).resolves.toHaveLength(1);
+    expect(busyAtStart).toEqual({ hanging: 1, exclusive: 1, behind: 1 });
+  });
+
   it('rejects queued and new jobs once closed', async () => {
     const pool = createPool({ size: 1 });
     await pool.ready;

@@ -49,12 +49,29 @@ export interface PoolStats {
   completed: number;
   failed: number;
   restarts: number;
+  /** Jobs whose caller cancelled while they were on a worker (their answers were dropped). */
+  abandoned: number;
   /** Live tfjs tensors reported by each worker after its last job (constant unless a leak). */
   tensors: number[];
 }
 
+/** What a caller may ask of one job besides the image (not sent to the worker). */
+export interface JobHooks {
+  /** Called when the job is handed to a worker: inference on this image has started. */
+  onStarted?: () => void;
+  /**
+   * Run alone: wait until no worker has a job, and start nothing else until this one ends.
+   * For a photo suspected of crashing the process, so that a crash takes only its own work.
+   */
+  exclusive?: boolean;
+}
+
 interface Job {
   id: number;
+  exclusive: boolean;
+  onStarted: (() => void) | undefined;
+  /** The caller gave up while the job was on a worker: its answer is thrown away. */
+  abandoned: boolean;
   image: RawImage;
   options: DetectOptions;
   resolve(faces: DetectedFace[]): void;
@@ -97,7 +114,7 @@ export class InferencePool {
   private info: PoolInfo | undefined;
   private resolveReady!: (info: PoolInfo) => void;
   private rejectReady!: (error: Error) => void;
-  private readonly counters = { started: 0, completed: 0, failed: 0, restarts: 0 };
+  private readonly counters = { started: 0, completed: 0, failed: 0, restarts: 0, abandoned: 0 };
 
   constructor(private readonly options: InferencePoolOptions) {
     if (!Number.isInteger(options.size) || options.size < 1)
@@ -156,6 +173,7 @@ export class InferencePool {
     image: RawImage,
     signal?: AbortSignal,
     options: DetectOptions = {},
+    hooks: JobHooks = {},
   ): Promise<DetectedFace[]> {
     if (this.closing)
       return Promise.reject(new InferenceError('closed', 'the recognizer is shutting down'));
@@ -164,6 +182,9 @@ export class InferencePool {
     return new Promise<DetectedFace[]>((resolve, reject) => {
       const job: Job = {
         id: this.nextJobId++,
+        exclusive: hooks.exclusive ?? false,
+        onStarted: hooks.onStarted,
+        abandoned: false,
         image,
         options,
         resolve,
@@ -172,12 +193,20 @@ export class InferencePool {
         onAbort: undefined,
       };
       if (signal) {
-        // Only a job still waiting is dropped; one already on a worker runs to its end.
+        // A waiting job is dropped. One already on a worker is abandoned: the caller is
+        // answered at once and the worker's answer thrown away (wasm inference cannot be
+        // interrupted, and replacing the worker would cost a model load); the job timeout
+        // still replaces a worker that hangs on it.
         job.onAbort = () => {
           const position = this.queue.indexOf(job);
           if (position >= 0) {
             this.queue.splice(position, 1);
             reject(new InferenceError('cancelled', 'the call was cancelled'));
+            this.dispatch();
+          } else if (this.slots.some((slot) => slot.job === job)) {
+            job.abandoned = true;
+            this.counters.abandoned += 1;
+            reject(new InferenceError('cancelled', 'the call was cancelled during inference'));
           }
         };
         signal.addEventListener('abort', job.onAbort, { once: true });
@@ -336,14 +365,20 @@ export class InferencePool {
       'inference worker exited; restarting',
     );
     slot.restartTimer = setTimeout(() => this.spawn(slot), delay);
+    // An exclusive job may have been waiting for this one to end.
+    this.dispatch();
   }
 
   private dispatch(): void {
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
+      // An exclusive job runs alone, and waits (holding the queue, so it is not starved)
+      // until every worker is done.
+      if (this.slots.some((other) => other.job?.exclusive)) return;
+      if (this.queue[0]!.exclusive && this.slots.some((other) => other.job)) return;
       if (slot.state !== 'idle' || !slot.worker) continue;
+      // The abort listener stays: a job on a worker can be abandoned too (settle removes it).
       const job = this.queue.shift()!;
-      if (job.signal && job.onAbort) job.signal.removeEventListener('abort', job.onAbort);
       slot.state = 'busy';
       slot.job = job;
       this.counters.started += 1;
@@ -370,6 +405,8 @@ export class InferencePool {
         options: job.options,
       };
       worker.postMessage(message);
+      job.onStarted?.();
+      if (job.exclusive) return;
     }
   }
 

@@ -14,7 +14,7 @@ import { Enroller } from './enroller.js';
 import { FaceAnalyzer } from './face-analyzer.js';
 import { GalleryStore } from './gallery-store.js';
 import { readImageFile } from './image-source.js';
-import { InferencePool } from './inference-pool.js';
+import { InferencePool, type JobHooks } from './inference-pool.js';
 import { MatchPolicy } from './match-policy.js';
 import { createRecognizerService, describeDetector, type ServiceState } from './service.js';
 
@@ -101,7 +101,8 @@ export class RecognizerServer {
       concurrency: config.inferenceWorkers * 2,
       queueLimit: config.inferenceQueueLimit,
     });
-    const analyze = (bytes: Uint8Array, signal?: AbortSignal) => analyzer.analyze(bytes, signal);
+    const analyze = (bytes: Uint8Array, signal?: AbortSignal, hooks?: JobHooks) =>
+      analyzer.analyze(bytes, signal, hooks);
     const policy = new MatchPolicy(config);
     const enroller = new Enroller({
       people,
@@ -132,6 +133,7 @@ export class RecognizerServer {
           detector: describeDetector(config),
           workers: config.inferenceWorkers,
           analyze,
+          faultCrashPath: config.faultCrashPath,
           inferences: () => analyzer.count,
           gallery: () => gallery.gallery,
           reloadGallery: () => gallery.reload(),
@@ -202,6 +204,7 @@ export class RecognizerServer {
 
   private async shutdown(): Promise<void> {
     this.state.ready = false;
+    this.state.stopping = true;
     for (const name of HEALTH_SERVICES) this.health.setStatus(name, 'NOT_SERVING');
     this.gallery?.stop();
     const server = this.server;

@@ -12,6 +12,7 @@ import {
 } from '../lib/recognizer-client.js';
 import type { Analysis } from './face-analyzer.js';
 import { DESCRIPTOR_LENGTH, Gallery } from './gallery.js';
+import type { JobHooks } from './inference-pool.js';
 import { InferenceError } from './inference-protocol.js';
 import { MatchPolicy } from './match-policy.js';
 import { NO_FOLDER_ENROLLMENT } from './enroll-folder.js';
@@ -20,13 +21,23 @@ import { createRecognizerService, type ServiceState } from './service.js';
 const descriptor = (value: number) =>
   Float32Array.from({ length: DESCRIPTOR_LENGTH }, (_, i) => (i === 0 ? value : 0));
 const quality = (size: number, sharpness = 0.9) => ({ size, sharpness, yaw: 4, roll: -1 });
+/** What the fake analyzer was asked, per inference job. */
+const jobs: Array<{ exclusive: boolean }> = [];
 
 /**
  * The fake analyzer answers by the first byte of the image: 0 no face, 1 Ada, 2 a stranger,
  * 3 Ada at 0.5 twice (a large face, a small one), 4 a face too small and one too blurred,
  * 9 a worker crash.
  */
-async function fakeAnalyze(bytes: Uint8Array): Promise<Analysis> {
+async function fakeAnalyze(
+  bytes: Uint8Array,
+  _signal?: AbortSignal,
+  hooks?: JobHooks,
+): Promise<Analysis> {
+  if (bytes[0] !== undefined && bytes[0] <= 9) {
+    jobs.push({ exclusive: hooks?.exclusive ?? false });
+    hooks?.onStarted?.();
+  }
   switch (bytes[0]) {
     case 0:
       return { faces: [], width: 10, height: 10 };
@@ -288,12 +299,21 @@ describe('Recognizer service over gRPC (fake inference)', () => {
     });
   });
 
-  it('answers a worker crash as retryable UNAVAILABLE', async () => {
+  it('answers a worker crash as retryable UNAVAILABLE INFERENCE_CRASHED, after inference-started', async () => {
     await expect(client.identify({ content: Uint8Array.from([9]) })).rejects.toMatchObject({
       grpcCode: grpc.status.UNAVAILABLE,
-      errorCode: 'RECOGNIZER_UNAVAILABLE',
+      errorCode: 'INFERENCE_CRASHED',
+      fromServer: true,
+      inferenceStarted: true,
       retryable: true,
     });
+  });
+
+  it('passes an exclusive request on to the inference job', async () => {
+    jobs.length = 0;
+    await client.identify({ path: 'door/ada.jpg' }, { exclusive: true });
+    await client.identify({ path: 'door/ada.jpg' });
+    expect(jobs).toEqual([{ exclusive: true }, { exclusive: false }]);
   });
 
   it('enrolls with the relative path as image name, and validates the person', async () => {
@@ -330,17 +350,109 @@ describe('Recognizer service over gRPC (fake inference)', () => {
     await expect(client.refreshGallery()).resolves.toEqual({ descriptors: 1, people: 1 });
   });
 
-  it('answers UNAVAILABLE while not ready', async () => {
+  it('refuses with RECOGNIZER_STARTING while not ready, and RECOGNIZER_SHUTTING_DOWN once stopping', async () => {
     state.ready = false;
     try {
       await expect(client.identify({ path: 'door/ada.jpg' })).rejects.toMatchObject({
         grpcCode: grpc.status.UNAVAILABLE,
-        errorCode: 'RECOGNIZER_UNAVAILABLE',
+        errorCode: 'RECOGNIZER_STARTING',
+        fromServer: true,
+        inferenceStarted: false,
         retryable: true,
       });
+      state.stopping = true;
+      await expect(client.identify({ path: 'door/ada.jpg' })).rejects.toMatchObject({
+        grpcCode: grpc.status.UNAVAILABLE,
+        errorCode: 'RECOGNIZER_SHUTTING_DOWN',
+        fromServer: true,
+        inferenceStarted: false,
+      });
+      state.stopping = false;
       await expect(client.describe()).resolves.toMatchObject({ ready: false });
     } finally {
       state.ready = true;
     }
+  });
+});
+
+describe('Recognizer service: a process lost during inference (fault switch)', () => {
+  let server: grpc.Server;
+  let client: RecognizerClient;
+  let root: string;
+  const crashes: string[] = [];
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'facetrail-service-crash-'));
+    await mkdir(path.join(root, 'door'));
+    await writeFile(path.join(root, 'door', 'boom-1.jpg'), Buffer.from([1]));
+    await writeFile(path.join(root, 'door', 'fine.jpg'), Buffer.from([0]));
+    server = new grpc.Server();
+    server.addService(
+      recognizerServiceDefinition(),
+      createRecognizerService({
+        state: { ready: true, backend: 'fake', folderEnrollment: { ...NO_FOLDER_ENROLLMENT } },
+        imagesRoot: root,
+        maxImageBytes: 1000,
+        policy: new MatchPolicy({
+          matchThreshold: 0.44,
+          matchThresholdLarge: 0.58,
+          smallFaceSize: 80,
+          largeFaceSize: 112,
+          minFaceSize: 20,
+          minFaceSharpness: 0.15,
+        }),
+        descriptorVersion: 'test descriptors v1',
+        minDetectionScore: 0.5,
+        detector: 'fake',
+        workers: 1,
+        // Inference that never ends: the "process" dies during it.
+        analyze: async (bytes, signal, hooks) => {
+          hooks?.onStarted?.();
+          if (bytes[0] === 0) return { faces: [], width: 1, height: 1 };
+          return new Promise<never>((_, reject) =>
+            signal?.addEventListener('abort', () => reject(new Error('aborted'))),
+          );
+        },
+        faultCrashPath: 'boom',
+        // The real switch SIGKILLs the process; here the server drops every connection.
+        crashProcess: () => {
+          crashes.push('crash');
+          server.forceShutdown();
+        },
+        inferences: () => 0,
+        gallery: () => new Gallery([]),
+        reloadGallery: async () => new Gallery([]),
+        enroller: { enroll: async () => Promise.reject(new Error('unused')) },
+        logger: createLogger('test', 'silent'),
+      }),
+    );
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
+    client = createRecognizerClient(`127.0.0.1:${port}`, {
+      deadlineMs: 5000,
+      secret: 'unit-test-secret-0123',
+    });
+  });
+  afterAll(async () => {
+    client?.close();
+    server?.forceShutdown();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('leaves other paths alone, and on a matching one the call ends without a code after inference-started', async () => {
+    await expect(client.identify({ path: 'door/fine.jpg' })).resolves.toMatchObject({ faces: [] });
+    expect(crashes).toEqual([]);
+    const error = await client.identify({ path: 'door/boom-1.jpg' }).catch((e: unknown) => e);
+    expect(crashes).toEqual(['crash']);
+    // A forced shutdown cancels the stream (CANCELLED); a killed process drops the connection
+    // (UNAVAILABLE, test/integration/recognizer-faults.test.ts). Neither carries a code.
+    expect(error).toMatchObject({
+      fromServer: false,
+      inferenceStarted: true,
+      retryable: true,
+    });
   });
 });

@@ -1,12 +1,20 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../lib/logger.js';
 import { decodeDescriptor, encodeDescriptor } from '../lib/db/people-repo.js';
-import type { FaceQuality, FolderEnrollmentSummary } from '../lib/recognizer-client.js';
+import { AppError } from '../lib/errors.js';
+import {
+  INFERENCE_EXCLUSIVE_METADATA_KEY,
+  INFERENCE_STARTED_METADATA_KEY,
+  type FaceQuality,
+  type FolderEnrollmentSummary,
+} from '../lib/recognizer-client.js';
 import type { Enroller } from './enroller.js';
 import { contentHash } from './enroller.js';
 import type { Analysis } from './face-analyzer.js';
 import { DESCRIPTOR_LENGTH, type Gallery, type Neighbour } from './gallery.js';
-import { mapError, RpcFault, toServiceError } from './grpc-errors.js';
+import { crashesOn, killThisProcessSoon } from './fault-injection.js';
+import { mapError, toServiceError } from './grpc-errors.js';
+import type { JobHooks } from './inference-pool.js';
 import { loadImageSource, type ImageSourceMessage } from './image-source.js';
 import type { MatchPolicy } from './match-policy.js';
 
@@ -47,6 +55,8 @@ export function describeDetector(settings: {
 export interface ServiceState {
   /** True once models are warm and the folder is enrolled (health SERVING). */
   ready: boolean;
+  /** True once a graceful stop began: calls are refused as RECOGNIZER_SHUTTING_DOWN. */
+  stopping?: boolean;
   backend: string;
   folderEnrollment: FolderEnrollmentSummary;
 }
@@ -63,7 +73,11 @@ export interface RecognizerServiceDependencies {
   /** Describe's `detector` text (describeDetector). */
   detector: string;
   workers: number;
-  analyze(bytes: Uint8Array, signal?: AbortSignal): Promise<Analysis>;
+  analyze(bytes: Uint8Array, signal?: AbortSignal, hooks?: JobHooks): Promise<Analysis>;
+  /** Test-only fault switch FACETRAIL_FAULT_CRASH_PATH (recognizer/fault-injection.ts). */
+  faultCrashPath?: string;
+  /** What the fault switch does; default: SIGKILL this process. Unit tests substitute a spy. */
+  crashProcess?: () => void;
   inferences(): number;
   gallery(): Gallery;
   reloadGallery(): Promise<Gallery>;
@@ -93,7 +107,11 @@ interface RescoreFaceMessage {
   descriptorVersion?: string;
 }
 
-type Handler<Request> = (request: Request, signal: AbortSignal) => Promise<unknown>;
+type Handler<Request> = (
+  request: Request,
+  signal: AbortSignal,
+  call: grpc.ServerUnaryCall<Request, unknown>,
+) => Promise<unknown>;
 
 /**
  * Wraps an async handler as a grpc-js unary handler: cancellation reaches the handler as an
@@ -109,7 +127,7 @@ function unary<Request>(
     const started = performance.now();
     const controller = new AbortController();
     call.on('cancelled', () => controller.abort());
-    handler(call.request, controller.signal).then(
+    handler(call.request, controller.signal, call).then(
       (response) => {
         logger.debug({ method, ms: Math.round(performance.now() - started) }, 'call answered');
         callback(null, response);
@@ -135,14 +153,36 @@ export function createRecognizerService(
   deps: RecognizerServiceDependencies,
 ): grpc.UntypedServiceImplementation {
   const { logger } = deps;
+  // Refusals carry their own code, so callers know no inference ran on the photo.
   const requireReady = () => {
-    if (!deps.state.ready) {
-      throw new RpcFault(
-        grpc.status.UNAVAILABLE,
-        'RECOGNIZER_UNAVAILABLE',
-        'the recognizer is starting (models warming up or known people being enrolled); retry shortly',
-      );
-    }
+    if (deps.state.stopping) throw new AppError('RECOGNIZER_SHUTTING_DOWN');
+    if (!deps.state.ready) throw new AppError('RECOGNIZER_STARTING');
+  };
+  /**
+   * The job hooks of one Identify call: the `inference-started` header once a worker takes the
+   * job (the caller then counts a lost connection as the photo's attempt), the exclusive run
+   * the caller asked for, and the test-only crash switch.
+   */
+  const identifyHooks = (
+    call: grpc.ServerUnaryCall<unknown, unknown>,
+    imagePath: string | undefined,
+  ): JobHooks => {
+    const crash = crashesOn(deps.faultCrashPath, imagePath);
+    let started = false;
+    return {
+      exclusive: call.metadata.get(INFERENCE_EXCLUSIVE_METADATA_KEY).length > 0,
+      onStarted: () => {
+        if (started) return;
+        started = true;
+        const headers = new grpc.Metadata();
+        headers.set(INFERENCE_STARTED_METADATA_KEY, '1');
+        call.sendMetadata(headers);
+        if (crash) {
+          logger.warn({ path: imagePath }, 'FACETRAIL_FAULT_CRASH_PATH: killing this process');
+          (deps.crashProcess ?? killThisProcessSoon)();
+        }
+      },
+    };
   };
   const sourceOptions = { imagesRoot: deps.imagesRoot, maxBytes: deps.maxImageBytes };
 
@@ -150,10 +190,16 @@ export function createRecognizerService(
     Identify: unary<{ image?: ImageSourceMessage | null }>(
       'Identify',
       logger,
-      async (request, signal) => {
+      async (request, signal, call) => {
         requireReady();
         const image = await loadImageSource(request.image, sourceOptions);
-        const analysis = await deps.analyze(image.bytes, signal);
+        const analysis = await deps.analyze(
+          image.bytes,
+          signal,
+          identifyHooks(call, image.relativePath),
+        );
+        // The fault switch's process dies in a moment: never answer, as a real crash would not.
+        if (crashesOn(deps.faultCrashPath, image.relativePath)) return new Promise<never>(() => {});
         const gallery = deps.gallery();
         const faces = analysis.faces.map((face) => {
           const nearest = gallery.nearest(face.descriptor);
@@ -194,11 +240,7 @@ export function createRecognizerService(
         requireReady();
         const personId = Number(request.personId ?? 0);
         if (!Number.isSafeInteger(personId) || personId <= 0) {
-          throw new RpcFault(
-            grpc.status.INVALID_ARGUMENT,
-            'INVALID_REQUEST',
-            'person_id must be a positive person id',
-          );
+          throw new AppError('INVALID_REQUEST', 'person_id must be a positive person id');
         }
         const image = await loadImageSource(request.image, sourceOptions);
         const imageName =

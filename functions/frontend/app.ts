@@ -15,6 +15,7 @@ import type { FacesRepository } from '../../lib/db/faces-repo.js';
 import type { ImagesRepository } from '../../lib/db/images-repo.js';
 import type { PeopleAdminRepository } from '../../lib/db/people-admin-repo.js';
 import type { PeopleRepository } from '../../lib/db/people-repo.js';
+import { imageOr404, readRoutes } from '../../lib/http/read-routes.js';
 import type { PrivacyRepository } from '../../lib/db/privacy-repo.js';
 import type { ResultsRepository } from '../../lib/db/results-repo.js';
 import type { Enroller } from '../../lib/enrolment.js';
@@ -298,12 +299,7 @@ export function createFrontendApp(deps: FrontendDeps): Router {
       newer: found.newer,
     });
   });
-  app.get('/api/images/:id', async (req, res) => {
-    res.json(await imageOr404(req));
-  });
-  app.get('/api/people', async (_req, res) => {
-    res.json({ people: await deps.people.list() });
-  });
+  app.use('/api', readRoutes(deps));
 
   // ---- results ----------------------------------------------------------------------------
   app.get('/', async (req, res) => {
@@ -329,14 +325,8 @@ export function createFrontendApp(deps: FrontendDeps): Router {
   });
 
   // ---- one image --------------------------------------------------------------------------
-  async function imageOr404(req: Request) {
-    const id = positiveIntParam(req.params.id, 'id');
-    const record = id === undefined ? undefined : await deps.images.get(id);
-    if (!record) throw new AppError('NOT_FOUND', `No photo with id ${String(req.params.id)}.`);
-    return record;
-  }
   app.get('/images/:id', async (req, res) => {
-    const image = await imageOr404(req);
+    const image = await imageOr404(deps, req);
     let size: ImagePageInput['size'];
     let photoProblem: string | undefined;
     try {
@@ -359,12 +349,12 @@ export function createFrontendApp(deps: FrontendDeps): Router {
     page(res, imagePage(input));
   });
   app.get('/images/:id/photo', async (req, res) => {
-    const image = await imageOr404(req);
+    const image = await imageOr404(deps, req);
     const photo = await fullPhoto(deps.imagesRoot, image.path);
     res.type(photo.type).send(photo.bytes);
   });
   app.get('/images/:id/thumbnail', async (req, res) => {
-    const image = await imageOr404(req);
+    const image = await imageOr404(deps, req);
     res.type('image/jpeg').send(await thumbnail(deps.imagesRoot, image.path));
   });
 
@@ -564,7 +554,7 @@ export function createFrontendApp(deps: FrontendDeps): Router {
     res.redirect(303, '/people?done=forgotten');
   });
   app.get('/images/:id/delete', requireRole('admin'), async (req, res) => {
-    const record = await imageOr404(req);
+    const record = await imageOr404(deps, req);
     page(
       res,
       confirmPage({

@@ -1,7 +1,7 @@
-import type { ImagesRepository, NewFace } from '../../lib/db/images-repo.js';
+import type { Claim, ImagesRepository, NewFace } from '../../lib/db/images-repo.js';
 import type { Logger } from '../../lib/logger.js';
-import { status as grpcStatus } from '@grpc/grpc-js';
-import { isBreakerOpenError, ProbeFailedError } from './recognizer-breaker.js';
+import { ERRORS } from '../../lib/errors.js';
+import { judgeRecognizerFailure } from './recognizer-failure.js';
 import type { Box } from '../../lib/box.js';
 
 /** A face as the recognizer reports it (lib/recognizer-client's Identify result). */
@@ -24,11 +24,14 @@ export interface IdentifyAnswer {
 
 export interface ProcessDeps {
   images: ImagesRepository;
-  identify: (request: { path: string }) => Promise<IdentifyAnswer>;
+  /** `exclusive`: run alone on the recognizer (a photo that crashed one before). */
+  identify: (request: { path: string; exclusive?: boolean }) => Promise<IdentifyAnswer>;
   /** False while the recognizer is known to be down (breaker open, or half-open and not SERVING). */
   admits: () => Promise<boolean>;
   leaseMs: number;
   maxImageAttempts: number;
+  /** A photo that took a recognizer process down this many times ends FAILED RECOGNIZER_CRASHED. */
+  maxImageCrashes: number;
   logger: Logger;
 }
 
@@ -40,23 +43,13 @@ export type ProcessOutcome =
   | { kind: 'unknown-image'; imageId: number }
   | { kind: 'retry'; imageId: number; reason: string };
 
-/**
- * Whether a failed Identify never got to run inference on the photo: the breaker refused it,
- * the recognizer was starting, full, or not reachable. Such a failure says nothing about the
- * photo, so it must not count toward MAX_IMAGE_ATTEMPTS (which is there to stop a photo that
- * itself crashes or stalls the recognizer).
- */
-export function neverReachedInference(error: unknown): boolean {
-  if (isBreakerOpenError(error) || error instanceof ProbeFailedError) return true;
-  const { grpcCode, message = '' } = error as { grpcCode?: number; message?: string };
-  if (grpcCode === grpcStatus.RESOURCE_EXHAUSTED) return true;
-  return (
-    grpcCode === grpcStatus.UNAVAILABLE &&
-    /starting|No connection established|ECONNREFUSED|connect/i.test(message)
-  );
-}
-
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+async function crashedOut(deps: ProcessDeps, claim: Claim, log: Logger): Promise<ProcessOutcome> {
+  await deps.images.fail(claim, 'RECOGNIZER_CRASHED', ERRORS.RECOGNIZER_CRASHED.message);
+  log.error({ crashes: deps.maxImageCrashes }, 'photo crashes the recognizer; not sent again');
+  return { kind: 'failed', imageId: claim.id, code: 'RECOGNIZER_CRASHED' };
+}
 
 /**
  * Claims the image, identifies it and records the answer exactly once. A permanent failure
@@ -85,22 +78,33 @@ export async function processImage(deps: ProcessDeps, imageId: number): Promise<
     return { kind: 'failed', imageId, code: 'TOO_MANY_ATTEMPTS' };
   }
 
+  if (claim.crashes >= deps.maxImageCrashes) return crashedOut(deps, claim, log);
+
+  // A suspect (it crashed a recognizer once, maybe with others' photos beside it) runs alone,
+  // so a second crash is surely its own and takes no one else's work down.
+  const alone = claim.crashes > 0;
   let answer: IdentifyAnswer;
   try {
-    answer = await deps.identify({ path: claim.path });
+    answer = await deps.identify({ path: claim.path, ...(alone ? { exclusive: true } : {}) });
   } catch (error) {
-    const { retryable, errorCode } = error as { retryable?: boolean; errorCode?: string };
-    if (isBreakerOpenError(error) || retryable !== false) {
-      await deps.images.release(claim, 'RECOGNIZER_UNAVAILABLE', describe(error), {
-        uncount: neverReachedInference(error),
-      });
-      log.warn({ err: describe(error) }, 'recognizer unavailable; image released for retry');
-      return { kind: 'retry', imageId, reason: describe(error) };
+    const failure = judgeRecognizerFailure(error);
+    if (failure.kind === 'permanent') {
+      await deps.images.fail(claim, failure.code, describe(error));
+      log.info({ code: failure.code }, 'image failed permanently');
+      return { kind: 'failed', imageId, code: failure.code };
     }
-    const code = errorCode ?? 'RECOGNITION_FAILED';
-    await deps.images.fail(claim, code, describe(error));
-    log.info({ code }, 'image failed permanently');
-    return { kind: 'failed', imageId, code };
+    if (failure.kind === 'crashed') {
+      const crashes = await deps.images.recordCrash(claim, { alone });
+      log.error({ crashes, alone }, 'the recognizer process went down during this photo');
+      if (crashes !== undefined && crashes >= deps.maxImageCrashes)
+        return crashedOut(deps, claim, log);
+    }
+    const code = (error as { errorCode?: string }).errorCode ?? 'RECOGNIZER_UNAVAILABLE';
+    await deps.images.release(claim, code, describe(error), {
+      uncount: failure.kind === 'not-attempted',
+    });
+    log.warn({ err: describe(error), failure: failure.kind }, 'image released for retry');
+    return { kind: 'retry', imageId, reason: describe(error) };
   }
 
   const { faces } = answer;

@@ -19,7 +19,8 @@ export function createProcessor(config: ProcessorConfig, logger: Logger) {
   });
   const guarded = createRecognizerBreaker(
     {
-      identify: (request: { path: string }) => recognizer.identify(request),
+      identify: (request: { path: string; exclusive?: boolean }) =>
+        recognizer.identify({ path: request.path }, { exclusive: request.exclusive }),
       checkHealth: () => recognizer.checkHealth(),
     },
     config.breaker,
@@ -43,6 +44,7 @@ export function createProcessor(config: ProcessorConfig, logger: Logger) {
     admits: () => guarded.admits(),
     leaseMs: config.leaseMs,
     maxImageAttempts: config.maxImageAttempts,
+    maxImageCrashes: config.maxImageCrashes,
     retryAfterSeconds: config.retryAfterSeconds,
     logger,
     metrics,

@@ -6,6 +6,7 @@ import type { IdempotencyInput, ImagesRepository } from '../../lib/db/images-rep
 import type { Authenticator } from '../../lib/auth/authenticator.js';
 import type { KeysRepository } from '../../lib/db/keys-repo.js';
 import type { PeopleRepository } from '../../lib/db/people-repo.js';
+import { idParam, readRoutes } from '../../lib/http/read-routes.js';
 import type { PrivacyRepository } from '../../lib/db/privacy-repo.js';
 import { authenticateBearer, requireRole } from '../../lib/http/auth.js';
 import { healthRoutes } from '../../lib/http/health.js';
@@ -159,14 +160,6 @@ function answer(res: Response, result: SubmitResult, bulk: boolean): void {
   res.status(result.accepted > 0 ? 202 : 422).json({ images: result.items });
 }
 
-/** A positive integer id from the URL, or a 404 naming what was looked for. */
-function idParam(value: string | string[] | undefined, what: string): number {
-  const id = Number(value);
-  if (!Number.isSafeInteger(id) || id <= 0)
-    throw new AppError('NOT_FOUND', `no ${what} with id "${String(value)}"`);
-  return id;
-}
-
 /** The receiver's routes: accepting images, reading results, enrolment, forgetting, keys, health. */
 export function createReceiverApp(deps: ReceiverDeps): Router {
   const app = express.Router();
@@ -304,16 +297,7 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
   app.get('/images', viewer, async (req, res) => {
     res.json(await deps.images.list(listFilter(req, 50)));
   });
-  app.get('/people', viewer, async (_req, res) => {
-    res.json({ people: await deps.people.list() });
-  });
-
-  app.get('/images/:id', viewer, async (req, res) => {
-    const id = idParam(req.params.id, 'image');
-    const record = await deps.images.get(id);
-    if (!record) throw new AppError('NOT_FOUND', `no image with id ${id}`);
-    res.json(record);
-  });
+  app.use(readRoutes(deps, [viewer]));
 
   app.post('/people', admin, async (req, res) => {
     if (!isJson(req))

@@ -73,6 +73,16 @@ export const recognizerAddressShape = {
 
 export const logShape = { LOG_LEVEL: logLevel };
 
+/**
+ * The recognizer's limit on one inference job (a worker busy longer is replaced and the call
+ * fails as INFERENCE_TIMEOUT). The processor reads it too: its gRPC deadline
+ * (RECOGNIZER_TIMEOUT_MS) must be longer, or it would give up on calls the recognizer still
+ * works on and count them as the photo's attempts.
+ */
+export const inferenceTimeoutShape = {
+  INFERENCE_TIMEOUT_MS: positiveInt(20_000),
+};
+
 /** Who may call: the bootstrap admin key, and how long a looked-up key is trusted. */
 export const accessShape = {
   /** The bootstrap admin key; stored keys (`facetrail keys create`) work beside it. */

@@ -33,6 +33,8 @@ export interface Claim {
   id: number;
   path: string;
   attempts: number;
+  /** Recognizer processes the photo took down before this claim (recordCrash). */
+  crashes: number;
 }
 
 export type ClaimOutcome =
@@ -306,12 +308,15 @@ export class ImagesRepository {
       .executeTakeFirst();
     const row = await this.db
       .selectFrom('images')
-      .select(['id', 'path', 'status', 'attempts', 'lease_until'])
+      .select(['id', 'path', 'status', 'attempts', 'lease_until', 'recognizer_crashes'])
       .where('id', '=', id)
       .executeTakeFirst();
     if (!row) return { kind: 'missing' };
     if (Number(result.numUpdatedRows) === 1)
-      return { kind: 'claimed', claim: { id, path: row.path, attempts: row.attempts } };
+      return {
+        kind: 'claimed',
+        claim: { id, path: row.path, attempts: row.attempts, crashes: row.recognizer_crashes },
+      };
     if (row.status === 'PROCESSED' || row.status === 'FAILED')
       return { kind: 'final', status: row.status };
     return { kind: 'busy', leaseUntil: row.lease_until };
@@ -374,6 +379,24 @@ export class ImagesRepository {
       }
       return true;
     });
+  }
+
+  /**
+   * Notes that the recognizer process died while inference ran on this photo, while our claim
+   * holds. A crash while the photo ran `alone` is surely its own and counts one more; one
+   * while other photos ran may be theirs, so it only marks the photo a suspect (at least 1).
+   * Returns the new count, or undefined when the claim was lost.
+   */
+  async recordCrash(claim: Claim, { alone }: { alone: boolean }): Promise<number | undefined> {
+    const crashes = alone ? claim.crashes + 1 : Math.max(claim.crashes, 1);
+    const result = await this.db
+      .updateTable('images')
+      .set({ recognizer_crashes: crashes })
+      .where('id', '=', claim.id)
+      .where('status', '=', 'PROCESSING')
+      .where('attempts', '=', claim.attempts)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1 ? crashes : undefined;
   }
 
   /** A permanent failure: FAILED with a reason, final. */

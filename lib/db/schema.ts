@@ -35,6 +35,8 @@ export interface ImagesTable {
   path: string;
   status: ImageStatus;
   attempts: ColumnType<number, number | undefined, number>;
+  /** Recognizer processes this photo took down (sql/007). */
+  recognizer_crashes: ColumnType<number, number | undefined, number>;
   lease_until: Date | null;
   error_code: string | null;
   error_message: string | null;

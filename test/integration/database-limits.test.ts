@@ -120,6 +120,7 @@ describe('database limits on MariaDB', () => {
       identify: async () => ({ faces: [] }),
       leaseMs: 60_000,
       maxImageAttempts: 3,
+      maxImageCrashes: 2,
       retryAfterSeconds: 7,
       metrics: createMetrics('processor'),
       ready: async () => true,

@@ -56,7 +56,7 @@ describe('processor against a real recognizer and MariaDB', () => {
       DATABASE_URL: database.url,
       RECOGNIZER_ADDRESS: `127.0.0.1:${recognizerPort}`,
       RECOGNIZER_SECRET: TEST_RECOGNIZER_SECRET,
-      RECOGNIZER_TIMEOUT_MS: '20000',
+      RECOGNIZER_TIMEOUT_MS: '30000',
       LEASE_MS: '60000',
       BREAKER_VOLUME_THRESHOLD: '2',
       BREAKER_RESET_MS: '1000',

@@ -66,6 +66,7 @@ describe('re-scoring stored faces (MariaDB, real recognizer)', () => {
         admits: async () => true,
         leaseMs: 60_000,
         maxImageAttempts: 3,
+        maxImageCrashes: 2,
         logger: createLogger('processor', 'silent'),
       },
       ids[0]!,

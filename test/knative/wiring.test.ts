@@ -397,6 +397,9 @@ describe('the processor is matched to the recognizer', () => {
   it('request timeouts: recognizer deadline < processor timeout < adapter delivery timeout and lease', () => {
     const timeoutMs = processorTemplate.spec.timeoutSeconds! * 1000;
     expect(timeoutMs).toBeGreaterThan(processor.recognizerTimeoutMs);
+    // The recognizer gives up on a job before the processor gives up on the call.
+    expect(processor.recognizerTimeoutMs).toBeGreaterThan(recognizer.inferenceTimeoutMs);
+    expect(processor.inferenceTimeoutMs).toBe(recognizer.inferenceTimeoutMs);
     expect(adapter.delivery.timeoutMs).toBeGreaterThanOrEqual(timeoutMs);
     expect(processor.leaseMs).toBeGreaterThan(timeoutMs);
   });
