@@ -40,6 +40,8 @@ const SECTION = 'bench:pipeline';
 
 interface Args {
   quick: boolean;
+  /** `--only ingest`: step 3 alone (no recognizer, no lanes), printed, no docs written. */
+  only: 'ingest' | undefined;
   backlog: number;
   photos: number;
   docs: string | undefined;
@@ -50,6 +52,7 @@ function parseArgs(argv: string[]): Args {
   const quick = argv.includes('--quick');
   const args: Args = {
     quick,
+    only: undefined,
     backlog: quick ? 200 : 10_000,
     photos: quick ? 24 : 300,
     docs: quick ? undefined : path.join(REPO_ROOT, 'docs/performance.md'),
@@ -60,6 +63,10 @@ function parseArgs(argv: string[]): Args {
     if (arg === '--quick') continue;
     else if (arg === '--backlog') args.backlog = Number(argv[++i]);
     else if (arg === '--photos') args.photos = Number(argv[++i]);
+    else if (arg === '--only') {
+      if (argv[++i] !== 'ingest') throw new Error('--only: ingest');
+      args.only = 'ingest';
+    }
     else if (arg === '--docs') args.docs = path.resolve(argv[++i]!);
     else if (arg === '--deploy-docs') args.deployDocs = path.resolve(argv[++i]!);
     else throw new Error(`unknown argument ${arg}`);
@@ -236,8 +243,39 @@ function trackRss(cluster: Cluster) {
   };
 }
 
+/** Receiver ingest alone: the receiver on MariaDB and nsqd, nothing else running. */
+async function ingestOnly(args: Args): Promise<void> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'facetrail-bench-ingest-'));
+  let database: TestDatabase | undefined;
+  let cluster: Cluster | undefined;
+  try {
+    const fixturePhotos = await preparePhotos(root);
+    database = await createTestDatabase('facetrail_bench_ingest');
+    cluster = await startCluster({
+      databaseUrl: database.url,
+      imagesRoot: root,
+      lanes: 0,
+      redeemer: false,
+    });
+    log(`ingest at concurrency ${INGEST_CONCURRENCY}: ${args.backlog} photos`);
+    const warmup = Math.max(INGEST_CONCURRENCY, Math.min(500, Math.floor(args.backlog / 10)));
+    await ingest(cluster, fixturePhotos, warmup);
+    const ingested = await ingest(cluster, fixturePhotos, args.backlog - warmup);
+    const pending = await countWhere(database, false);
+    process.stdout.write(
+      `${JSON.stringify({ ...ingested, pendingRows: pending, loadAverage: os.loadavg() })}\n`,
+    );
+  } finally {
+    await cluster?.stop();
+    await stopAll();
+    await database?.drop();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.only === 'ingest') return ingestOnly(args);
   const root = await mkdtemp(path.join(os.tmpdir(), 'facetrail-bench-pipeline-'));
   let database: TestDatabase | undefined;
   let cluster: Cluster | undefined;

@@ -3,6 +3,7 @@ import { parse as parseDisposition } from 'content-disposition';
 import express, { type Request, type Response, type Router } from 'express';
 import { AppError } from '../../lib/errors.js';
 import type { IdempotencyInput, ImagesRepository } from '../../lib/db/images-repo.js';
+import type { ImageInserts } from '../../lib/db/image-inserts.js';
 import type { Authenticator } from '../../lib/auth/authenticator.js';
 import type { KeysRepository } from '../../lib/db/keys-repo.js';
 import type { DeadLettersRepository } from '../../lib/db/dead-letters-repo.js';
@@ -27,6 +28,7 @@ import {
   type RawMetadata,
 } from '../../lib/submission-metadata.js';
 import { createPerson, enrolPhoto, type Enroller } from '../../lib/enrolment.js';
+import { IngestBatcher } from './ingest-batcher.js';
 import { rescoreRequest } from './rescore.js';
 import { checkKeyName, createKey } from './keys.js';
 import { checkUpload, discardUpload, stageUpload } from './uploads.js';
@@ -42,6 +44,8 @@ import {
 
 export interface ReceiverDeps {
   images: ImagesRepository;
+  /** Many submissions' rows in one transaction (the ingest batcher's writes). */
+  imageInserts: ImageInserts;
   people: PeopleRepository;
   keys: KeysRepository;
   privacy: PrivacyRepository;
@@ -181,6 +185,13 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
   const submitDeps = {
     images: deps.images,
     publisher: deps.publisher,
+    batcher: new IngestBatcher({
+      inserts: deps.imageInserts,
+      images: deps.images,
+      publisher: deps.publisher,
+      topic: deps.topic,
+      logger: deps.logger,
+    }),
     topic: deps.topic,
     imagesRoot: deps.imagesRoot,
     logger: deps.logger,

@@ -7,6 +7,7 @@ import { resolveImagePath } from '../../lib/image-paths.js';
 import { sniffImageFile } from '../../lib/image-type.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
+import type { IngestBatcher } from './ingest-batcher.js';
 import { commitUpload, discardUpload, type StagedUpload } from './uploads.js';
 import {
   completeMetadata,
@@ -30,6 +31,8 @@ const UNREADABLE_CODES = new Set(['EMFILE', 'ENFILE', 'EACCES', 'EPERM', 'EIO', 
 export interface SubmitDeps {
   images: ImagesRepository;
   publisher: Publisher;
+  /** Writes and publishes submissions by path together with others arriving meanwhile. */
+  batcher: Pick<IngestBatcher, 'accept'>;
   topic: string;
   imagesRoot: string;
   logger: Logger;
@@ -123,16 +126,12 @@ export async function submitImages(
   const accepted = checked.flatMap((check) =>
     check.ok ? [{ path: check.relative, metadata: check.metadata }] : [],
   );
-  const acceptedPaths = accepted.map((image) => image.path);
   let ids: number[] = [];
-  if (acceptedPaths.length > 0) {
-    const created = await createOrConflict(deps, accepted, idempotency);
+  if (accepted.length > 0) {
+    // Rows written and events published (or left for the redeemer) before this resolves.
+    const created = await conflictAsAppError(() => deps.batcher.accept(accepted, idempotency));
     if (created.replayed) return replayResult(deps, created.ids);
     ids = created.ids;
-    await publishEvents(
-      deps,
-      ids.map((id, index) => ({ imageId: id, path: acceptedPaths[index]! })),
-    );
   }
   let next = 0;
   const items = checked.map((check): SubmitItem => {
@@ -212,13 +211,13 @@ export async function findReplay(
   }
 }
 
-async function createOrConflict(
-  deps: SubmitDeps,
-  images: NewImage[],
-  idempotency?: IdempotencyInput,
-) {
+function createOrConflict(deps: SubmitDeps, images: NewImage[], idempotency?: IdempotencyInput) {
+  return conflictAsAppError(() => deps.images.createImages(images, idempotency));
+}
+
+async function conflictAsAppError<T>(create: () => Promise<T>): Promise<T> {
   try {
-    return await deps.images.createImages(images, idempotency);
+    return await create();
   } catch (error) {
     if (error instanceof IdempotencyConflictError)
       throw new AppError('IDEMPOTENCY_KEY_REUSED', error.message);

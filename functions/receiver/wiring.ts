@@ -1,6 +1,7 @@
 import { Authenticator } from '../../lib/auth/authenticator.js';
 import { connectDatabase, databaseAnswers } from '../../lib/db/connect.js';
 import { FacesRepository } from '../../lib/db/faces-repo.js';
+import { ImageInserts } from '../../lib/db/image-inserts.js';
 import { ImagesRepository } from '../../lib/db/images-repo.js';
 import { KeysRepository } from '../../lib/db/keys-repo.js';
 import { DeadLettersRepository } from '../../lib/db/dead-letters-repo.js';
@@ -46,6 +47,7 @@ export function createReceiver(
   );
   const app = createReceiverApp({
     images: new ImagesRepository(db),
+    imageInserts: new ImageInserts(db),
     people: new PeopleRepository(db),
     keys,
     privacy: new PrivacyRepository(db),
