@@ -66,8 +66,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--only') {
       if (argv[++i] !== 'ingest') throw new Error('--only: ingest');
       args.only = 'ingest';
-    }
-    else if (arg === '--docs') args.docs = path.resolve(argv[++i]!);
+    } else if (arg === '--docs') args.docs = path.resolve(argv[++i]!);
     else if (arg === '--deploy-docs') args.deployDocs = path.resolve(argv[++i]!);
     else throw new Error(`unknown argument ${arg}`);
   }
