@@ -8,6 +8,12 @@ import { isTransientDatabaseError } from '../../lib/transient-errors.js';
 /** Rows one batch may hold; a larger submission goes in a batch of its own. */
 export const MAX_BATCH_ROWS = 1000;
 
+/**
+ * Batches written at once: while one waits for its publish and its "published" mark, the next
+ * can commit (two of the receiver's pooled connections).
+ */
+export const MAX_BATCHES_IN_FLIGHT = 2;
+
 export interface IngestBatcherDeps {
   inserts: Pick<ImageInserts, 'insertAll'>;
   images: Pick<ImagesRepository, 'createImages' | 'markPublished'>;
@@ -42,19 +48,19 @@ interface Pending {
  */
 export class IngestBatcher {
   private readonly queue: Pending[] = [];
-  private writing = false;
+  private writers = 0;
 
   constructor(private readonly deps: IngestBatcherDeps) {}
 
   accept(images: NewImage[], idempotency?: IdempotencyInput): Promise<Accepted> {
     return new Promise<Accepted>((resolve, reject) => {
       this.queue.push({ images, idempotency, resolve, reject });
-      if (!this.writing) void this.drain();
+      if (this.writers < MAX_BATCHES_IN_FLIGHT) void this.drain();
     });
   }
 
   private async drain(): Promise<void> {
-    this.writing = true;
+    this.writers++;
     try {
       while (this.queue.length > 0) {
         const batch = this.takeBatch();
@@ -64,7 +70,7 @@ export class IngestBatcher {
         });
       }
     } finally {
-      this.writing = false;
+      this.writers--;
     }
   }
 
