@@ -12,7 +12,7 @@ import { ENROLMENTS_DIR, removeStoredFile } from './privacy/stored-files.js';
 
 const EXTENSIONS: Record<ImageType, string> = { jpeg: 'jpg', png: 'png', webp: 'webp' };
 
-/** What enrolment needs from the recognizer (lib/recognizer-client implements it). */
+/** What enrolment needs from the recognizer (lib/recognizer/client implements it). */
 export interface Enroller {
   enroll(input: {
     personId: number;

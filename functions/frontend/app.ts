@@ -33,7 +33,7 @@ import type { Metrics } from '../../lib/http/metrics.js';
 import { isMultipart, parseMultipart, type FormFile } from '../../lib/http/multipart.js';
 import type { Logger } from '../../lib/logger.js';
 import { deleteImage, forgetPerson } from '../../lib/privacy/forgetting.js';
-import type { RecognizerClient } from '../../lib/recognizer-client.js';
+import type { RecognizerClient } from '../../lib/recognizer/client.js';
 import { assignFace, rescoreRecent } from './face-actions.js';
 import { resolveQuery, zoneOf } from './filters.js';
 import type { SafeHtml } from './html.js';

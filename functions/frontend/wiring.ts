@@ -10,7 +10,7 @@ import { PrivacyRepository } from '../../lib/db/privacy-repo.js';
 import { ResultsRepository } from '../../lib/db/results-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
-import { createRecognizerClient } from '../../lib/recognizer-client.js';
+import { createRecognizerClient } from '../../lib/recognizer/client.js';
 import { createFrontendApp } from './app.js';
 import type { FrontendConfig } from './config.js';
 import { createSessions } from './session.js';

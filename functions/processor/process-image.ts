@@ -4,7 +4,7 @@ import { ERRORS } from '../../lib/errors.js';
 import { judgeRecognizerFailure } from './recognizer-failure.js';
 import type { Box } from '../../lib/box.js';
 
-/** A face as the recognizer reports it (lib/recognizer-client's Identify result). */
+/** A face as the recognizer reports it (lib/recognizer/protocol's IdentifyResult). */
 export interface IdentifiedFace {
   box: Box;
   score: number;

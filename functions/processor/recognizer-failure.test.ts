@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import type { Claim, ImagesRepository } from '../../lib/db/images-repo.js';
 import { createLogger } from '../../lib/logger.js';
-import { RecognizerError } from '../../lib/recognizer-client.js';
+import { RecognizerError } from '../../lib/recognizer/client.js';
 import { processImage } from './process-image.js';
 import { ProbeFailedError } from './recognizer-breaker.js';
 import { judgeRecognizerFailure } from './recognizer-failure.js';

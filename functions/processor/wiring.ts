@@ -2,7 +2,7 @@ import { connectDatabase, databaseAnswers } from '../../lib/db/connect.js';
 import { ImagesRepository } from '../../lib/db/images-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
-import { createRecognizerClient } from '../../lib/recognizer-client.js';
+import { createRecognizerClient } from '../../lib/recognizer/client.js';
 import { createProcessorApp } from './app.js';
 import type { ProcessorConfig } from './config.js';
 import { createRecognizerBreaker } from './recognizer-breaker.js';

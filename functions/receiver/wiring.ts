@@ -9,7 +9,7 @@ import { createMetrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
 import { nsqPublisher } from '../../lib/queue/nsq-writer.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
-import { createRecognizerClient } from '../../lib/recognizer-client.js';
+import { createRecognizerClient } from '../../lib/recognizer/client.js';
 import { rescoreFaces } from '../../lib/rescore.js';
 import { createReceiverApp } from './app.js';
 import type { ReceiverConfig } from './config.js';

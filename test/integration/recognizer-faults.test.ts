@@ -9,7 +9,7 @@ import {
   createRecognizerClient,
   RecognizerError,
   type RecognizerClient,
-} from '../../lib/recognizer-client.js';
+} from '../../lib/recognizer/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { freePort } from '../support/ports.js';

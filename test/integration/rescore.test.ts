@@ -9,7 +9,7 @@ import { ImagesRepository } from '../../lib/db/images-repo.js';
 import { decodeDescriptor } from '../../lib/db/people-repo.js';
 import type { RunningFunctionServer } from '../../lib/http/function-server.js';
 import { createLogger } from '../../lib/logger.js';
-import { createRecognizerClient, type RecognizerClient } from '../../lib/recognizer-client.js';
+import { createRecognizerClient, type RecognizerClient } from '../../lib/recognizer/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { serveForTest } from '../support/function-server.js';
