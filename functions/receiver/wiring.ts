@@ -3,6 +3,7 @@ import { connectDatabase, databaseAnswers } from '../../lib/db/connect.js';
 import { FacesRepository } from '../../lib/db/faces-repo.js';
 import { ImagesRepository } from '../../lib/db/images-repo.js';
 import { KeysRepository } from '../../lib/db/keys-repo.js';
+import { DeadLettersRepository } from '../../lib/db/dead-letters-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
 import { PrivacyRepository } from '../../lib/db/privacy-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
@@ -48,6 +49,7 @@ export function createReceiver(
     people: new PeopleRepository(db),
     keys,
     privacy: new PrivacyRepository(db),
+    deadLetters: new DeadLettersRepository(db),
     authenticator: new Authenticator({
       keys,
       adminToken: config.adminToken,
