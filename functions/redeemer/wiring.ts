@@ -1,5 +1,5 @@
 import { connectDatabase, databaseAnswers } from '../../lib/db/connect.js';
-import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { ImageSweepRepository } from '../../lib/db/images/sweep-repo.js';
 import { PrivacyRepository } from '../../lib/db/privacy-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
@@ -22,7 +22,7 @@ export function createRedeemer(
   });
   const publisher = overrides.publisher ?? nsqPublisher(config.nsqdTcpAddress, logger);
   const deps = {
-    images: new ImagesRepository(db),
+    images: new ImageSweepRepository(db),
     publisher,
     topic: config.topic,
     unpublishedAfterMs: config.unpublishedAfterMs,

@@ -1,6 +1,7 @@
 import { loadRedeemerConfig } from '../../functions/redeemer/config.js';
 import { createRedeemer } from '../../functions/redeemer/wiring.js';
-import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
+import { ImageClaimsRepository } from '../../lib/db/images/claims-repo.js';
 import type { RunningFunctionServer } from '../../lib/http/function-server.js';
 import { createLogger } from '../../lib/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -13,12 +14,14 @@ describe('redeemer on real MariaDB and nsqd', () => {
   let nsq: NsqCluster;
   let server: RunningFunctionServer;
   let redeemer: ReturnType<typeof createRedeemer>;
-  let images: ImagesRepository;
+  let ingest: ImageIngestRepository;
+  let claims: ImageClaimsRepository;
   const topic = 'redeemer_images';
 
   beforeAll(async () => {
     [database, nsq] = await Promise.all([createTestDatabase(), startNsq()]);
-    images = new ImagesRepository(database.db);
+    ingest = new ImageIngestRepository(database.db);
+    claims = new ImageClaimsRepository(database.db);
     const config = loadRedeemerConfig({
       DATABASE_URL: database.url,
       NSQD_TCP_ADDRESS: nsq.nsqdTcpAddress,
@@ -57,7 +60,7 @@ describe('redeemer on real MariaDB and nsqd', () => {
   };
 
   it('re-sends unpublished PENDING and expired PROCESSING images, once per window, and nothing else', async () => {
-    const { ids } = await images.createImages([
+    const { ids } = await ingest.createImages([
       'never-published.jpg',
       'published.jpg',
       'lease-expired.jpg',
@@ -71,15 +74,15 @@ describe('redeemer on real MariaDB and nsqd', () => {
       number,
       number,
     ];
-    await images.markPublished([published, expired, working, done]);
+    await ingest.markPublished([published, expired, working, done]);
     const claim = async (id: number, leaseMs: number) => {
-      const outcome = await images.claim(id, leaseMs);
+      const outcome = await claims.claim(id, leaseMs);
       if (outcome.kind !== 'claimed') throw new Error('not claimed');
       return outcome.claim;
     };
     await claim(expired, 1);
     await claim(working, 60_000);
-    await images.complete(await claim(done, 60_000), []);
+    await claims.complete(await claim(done, 60_000), []);
     await new Promise((resolve) => setTimeout(resolve, 100));
 
     const first = await tick();
@@ -109,7 +112,7 @@ describe('redeemer on real MariaDB and nsqd', () => {
   }, 30_000);
 
   it('answers 503 when the queue is down, so the next tick tries again', async () => {
-    await images.createImages(['while-nsqd-down.jpg']);
+    await ingest.createImages(['while-nsqd-down.jpg']);
     await new Promise((resolve) => setTimeout(resolve, 100));
     await nsq.nsqd.stop();
     try {
