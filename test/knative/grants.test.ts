@@ -326,6 +326,8 @@ describe('each component does its work as its own user', () => {
       ids: submitted.ids,
       replayed: true,
     });
+    // A replay found before the upload is read (findReplay).
+    expect(await ingest.findByIdempotencyKey(idempotency)).toEqual(submitted.ids);
     await ingest.markPublished(submitted.ids);
     expect((await reads.getMany(submitted.ids)).map((image) => image.status)).toEqual([
       'PENDING',

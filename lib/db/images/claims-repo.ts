@@ -84,10 +84,10 @@ export class ImageClaimsRepository {
    * A deadlock or lock wait timeout rolls the whole transaction back, so it is run again.
    */
   complete(claim: Claim, faces: NewFace[]): Promise<boolean> {
-    return retryOnLockConflict(() => this.completeOnce(claim, faces));
+    return retryOnLockConflict(() => this.#completeOnce(claim, faces));
   }
 
-  private async completeOnce(claim: Claim, faces: NewFace[]): Promise<boolean> {
+  async #completeOnce(claim: Claim, faces: NewFace[]): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const now = new Date();
       // The fence: this row lock also serialises every writer of this image's faces.
@@ -157,7 +157,7 @@ export class ImageClaimsRepository {
 
   /** A permanent failure: FAILED with a reason, final. */
   fail(claim: Claim, code: string, message: string): Promise<boolean> {
-    return this.endClaim(claim, 'FAILED', code, message);
+    return this.#endClaim(claim, 'FAILED', code, message);
   }
 
   /**
@@ -167,11 +167,11 @@ export class ImageClaimsRepository {
    * it. `uncount` gives the attempt back when the photo never reached inference.
    */
   release(claim: Claim, code: string, message: string, { uncount = false } = {}): Promise<boolean> {
-    return this.endClaim(claim, 'PENDING', code, message, uncount);
+    return this.#endClaim(claim, 'PENDING', code, message, uncount);
   }
 
   /** Ends our claim with an error, only while it still holds (status PROCESSING, our attempts count). */
-  private async endClaim(
+  async #endClaim(
     claim: Claim,
     status: 'FAILED' | 'PENDING',
     code: string,
