@@ -14,6 +14,7 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/tools/'],
+  // test/faults runs on its own (`npm run test:faults`, jest.faults.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/tools/', '/test/faults/'],
   globalSetup: './test/support/global-setup.js',
 };

@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { findUp } from '../lib/find-up.js';
 import { CliError, createApi, describeError, errorCodeOf, EXIT, resolveToken } from './api.js';
 import { enrollFolder, formatEnrollSummary } from './enroll.js';
+import { listDeadLetters, purgeDeadLetters, replayDeadLetters } from './dead-letters.js';
 import { table } from './output.js';
 import {
   createKey,
@@ -395,6 +396,57 @@ Examples:
       const imageId = positiveInt(id, 'id');
       await deleteImage(api(), imageId);
       out(json() ? JSON.stringify({ deleted: imageId }) : `deleted image ${imageId}`);
+    });
+
+  const deadLetters = program
+    .command('dead-letters')
+    .description(
+      'events the queue gave up on (an admin key): list them, send them again, or delete them; those whose image is final are dropped',
+    );
+  const ids = (values: string[]) =>
+    values.length > 0 ? values.map((value) => positiveInt(value, 'id')) : undefined;
+  deadLetters
+    .command('list')
+    .description('every stored dead letter, oldest first')
+    .action(async () => {
+      const list = await listDeadLetters(api());
+      if (json()) return out(JSON.stringify({ deadLetters: list }, null, 2));
+      out(
+        list.length === 0
+          ? 'no dead letters'
+          : table(
+              ['id', 'image', 'reason', 'status', 'attempts', 'received', 'replayed'],
+              list.map((letter) => [
+                String(letter.id),
+                letter.imageId === null ? '-' : String(letter.imageId),
+                letter.reason,
+                letter.status === null ? '-' : String(letter.status),
+                String(letter.attempts),
+                letter.receivedAt,
+                letter.replayedAt ?? 'no',
+              ]),
+            ),
+      );
+    });
+  deadLetters
+    .command('replay')
+    .description('publish the events again (the given ids, or every one not replayed yet)')
+    .argument('[ids...]', 'dead letter ids (see `facetrail dead-letters list`)')
+    .action(async (values: string[]) => {
+      const result = await replayDeadLetters(api(), ids(values));
+      out(
+        json()
+          ? JSON.stringify(result)
+          : `replayed ${result.replayed.length} dead letter(s)${result.dropped > 0 ? `; dropped ${result.dropped} whose image is final` : ''}`,
+      );
+    });
+  deadLetters
+    .command('purge')
+    .description('delete dead letters (the given ids, or all of them)')
+    .argument('[ids...]', 'dead letter ids')
+    .action(async (values: string[]) => {
+      const purged = await purgeDeadLetters(api(), ids(values));
+      out(json() ? JSON.stringify({ purged }) : `purged ${purged} dead letter(s)`);
     });
 
   return program;

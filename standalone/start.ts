@@ -19,6 +19,8 @@ import { createRedeemer } from '../functions/redeemer/wiring.js';
 import { ConfigError, type Env } from '../lib/config/env.js';
 import { connectDatabase } from '../lib/db/connect.js';
 import { ImageClaimsRepository } from '../lib/db/images/claims-repo.js';
+import { DeadLettersRepository } from '../lib/db/dead-letters-repo.js';
+import { recordDeadLetter } from '../lib/dead-letters.js';
 import { migrate } from '../lib/db/migrate.js';
 import { asHttpFunction } from '../lib/http/as-http-function.js';
 import { serveFunction, type RunningFunctionServer } from '../lib/http/function-server.js';
@@ -167,6 +169,16 @@ export async function startFacetrail(
           policy: { maxAttempts: config.maxAttempts, backoffBaseMs: 1000, backoffMaxMs: 60_000 },
         },
         logger('adapter'),
+      );
+      // What the redeemer drains from nsqd in a cluster: dead letters into their table.
+      const deadLetters = new DeadLettersRepository(db);
+      queue.consume(
+        `${TOPIC}.dead`,
+        async (message) => {
+          await recordDeadLetter(deadLetters, message.body);
+          message.finish();
+        },
+        { maxInFlight: 1 },
       );
       stopDelivery = () => queue.close();
     } else {

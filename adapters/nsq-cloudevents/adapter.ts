@@ -11,7 +11,9 @@ import {
   staticNsqdAddresses,
   type Publisher,
 } from '../../lib/queue/nsq-writer.js';
-import { createSinkClient } from './sink-client.js';
+import { createSinkClient, createSinkProbe } from './sink-client.js';
+import { createFreeRedeliveries } from './attempts.js';
+import { createBackpressureGate } from './backpressure.js';
 
 /** What startAdapter builds by default; tests and the standalone launcher may pass their own. */
 export interface AdapterDependencies {
@@ -90,6 +92,28 @@ export async function startAdapter(
       logger.child({ part: 'dead-letter-writer' }),
     );
   const abort = new AbortController();
+  const freeRedeliveries = createFreeRedeliveries();
+  const probeSink = createSinkProbe({
+    url: config.probe.url,
+    timeoutMs: delivery.timeoutMs,
+    fetch: deps.fetch,
+  });
+  // Its callbacks reach the reader only once a delivery has tripped it (after connect()).
+  const gate = createBackpressureGate({
+    pause: () => reader.pause(),
+    resume: () => {
+      if (!stopping) reader.unpause();
+    },
+    probe: async () => {
+      const ready = await probeSink();
+      metrics.sinkProbes.inc({ ready: String(ready) });
+      return ready;
+    },
+    probeBaseMs: config.probe.baseMs,
+    probeMaxMs: config.probe.maxMs,
+    logger,
+    onChange: (paused) => metrics.sinkPaused.set(paused ? 1 : 0),
+  });
   const handle = createMessageHandler({
     sink: createSinkClient({ url: config.sink, timeoutMs: delivery.timeoutMs, fetch: deps.fetch }),
     deadLetters: createDeadLetterSink(publisher, nsq.deadLetterTopic),
@@ -98,6 +122,9 @@ export async function startAdapter(
     eventOptions: { topic: nsq.topic, channel: nsq.channel, extensions: config.extensions },
     policy: delivery,
     abortSignal: abort.signal,
+    freeRedeliveries,
+    onBackpressure: (retryAfterMs) => gate.trip(retryAfterMs),
+    onDelivered: () => gate.delivered(),
   });
 
   const readerOptions: ReaderConnectionConfigOptions = {
@@ -119,10 +146,11 @@ export async function startAdapter(
   let stopping = false;
 
   reader.on('message', (message: Message) => {
-    if (stopping) {
-      // Sent before nsqd saw our RDY 0: give it straight back.
+    if (stopping || gate.paused) {
+      // Sent before nsqd saw our RDY 0: give it straight back, not counted as an attempt.
       message.requeue(0, false);
-      metrics.requeued.inc({ outcome: 'shutdown' });
+      freeRedeliveries.note(message.id);
+      metrics.requeued.inc({ outcome: stopping ? 'shutdown' : 'backpressure' });
       return;
     }
     const task = handle(fromNsqMessage(message))
@@ -157,6 +185,7 @@ export async function startAdapter(
       nsqdConnections: connections.size,
       discovery: discovery ? 'nsqlookupd' : 'nsqd',
       inFlight: inFlight.size,
+      sinkPaused: gate.paused,
       stopping,
     },
   });
@@ -179,6 +208,7 @@ export async function startAdapter(
       discovery: discovery ? nsq.lookupdHttpAddresses : nsq.nsqdTcpAddresses,
       maxInFlight: nsq.maxInFlight,
       maxAttempts: delivery.maxAttempts,
+      probe: config.probe.url,
       healthPort: health.port,
     },
     'nsq-cloudevents adapter started',
@@ -192,6 +222,7 @@ export async function startAdapter(
       'stopping: taking no new messages, draining in-flight ones',
     );
     reader.pause();
+    await gate.close();
     if (!(await settleWithin([...inFlight], config.shutdownTimeoutMs))) {
       logger.warn(
         { inFlight: inFlight.size, shutdownTimeoutMs: config.shutdownTimeoutMs },

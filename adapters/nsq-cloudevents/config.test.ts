@@ -34,6 +34,11 @@ describe('loadAdapterConfig', () => {
         maxInFlight: 4,
       },
       delivery: { maxAttempts: 10, timeoutMs: 60_000, backoffBaseMs: 1000, backoffMaxMs: 300_000 },
+      probe: {
+        url: 'http://processor.default.svc.cluster.local/readyz',
+        baseMs: 1000,
+        maxMs: 30_000,
+      },
       shutdownTimeoutMs: 25_000,
       healthPort: 8080,
       logLevel: 'info',

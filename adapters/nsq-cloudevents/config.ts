@@ -104,6 +104,9 @@ const shape = {
     z.number().max(MAX_REQUEUE_DELAY_MS, 'nsqd caps requeue delays at 1 h (3600000 ms)'),
   ),
   SHUTDOWN_TIMEOUT_MS: positiveInt(25_000),
+  SINK_PROBE_URL: httpUrl.optional(),
+  PROBE_BASE_MS: positiveInt(1_000),
+  PROBE_MAX_MS: positiveInt(30_000),
   HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: logLevel,
@@ -139,10 +142,27 @@ export interface AdapterConfig {
     backoffBaseMs: number;
     backoffMaxMs: number;
   };
+  /** Backpressure: how the adapter asks whether a sink that refused everything is back. */
+  probe: {
+    /** SINK_PROBE_URL, else `readyz` beside K_SINK (the processor's readiness route). */
+    url: string;
+    /** First wait when the sink sent no Retry-After; doubles per failed probe. */
+    baseMs: number;
+    /** Cap on the wait between probes. */
+    maxMs: number;
+  };
   shutdownTimeoutMs: number;
   /** Port of /healthz, /readyz and /metrics: HEALTH_PORT, else PORT, else 8080 (0 = any free port). */
   healthPort: number;
   logLevel: z.infer<typeof logLevel>;
+}
+
+/** `readyz` beside the sink: http://processor/ gives http://processor/readyz. */
+function defaultProbeUrl(sink: string): string {
+  const url = new URL(sink);
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  url.search = '';
+  return new URL('readyz', url).toString();
 }
 
 /** Reads the adapter's configuration once, from the environment (Knative ContainerSource contract). */
@@ -196,6 +216,11 @@ export function loadAdapterConfig(env: Env): AdapterConfig {
       timeoutMs: parsed.DELIVERY_TIMEOUT_MS,
       backoffBaseMs: parsed.BACKOFF_BASE_MS,
       backoffMaxMs: parsed.BACKOFF_MAX_MS,
+    },
+    probe: {
+      url: parsed.SINK_PROBE_URL ?? defaultProbeUrl(parsed.K_SINK),
+      baseMs: parsed.PROBE_BASE_MS,
+      maxMs: Math.max(parsed.PROBE_MAX_MS, parsed.PROBE_BASE_MS),
     },
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     healthPort: parsed.HEALTH_PORT ?? parsed.PORT ?? 8080,

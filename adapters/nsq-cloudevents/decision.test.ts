@@ -24,36 +24,48 @@ describe('decide', () => {
     // Retryable: exponential backoff, capped.
     ['500 on attempt 1', status(500), 1, { action: 'requeue', delayMs: 100, retry: '500' }],
     ['502 on attempt 2', status(502), 2, { action: 'requeue', delayMs: 200, retry: '502' }],
-    ['503 on attempt 3', status(503), 3, { action: 'requeue', delayMs: 400, retry: '503' }],
     ['504 on attempt 4', status(504), 4, { action: 'requeue', delayMs: 800, retry: '504' }],
-    ['429', status(429), 1, { action: 'requeue', delayMs: 100, retry: '429' }],
     ['408', status(408), 2, { action: 'requeue', delayMs: 200, retry: '408' }],
     ['timeout', { kind: 'timeout' }, 1, { action: 'requeue', delayMs: 100, retry: 'timeout' }],
+    ['an unfollowed redirect', status(303), 1, { action: 'requeue', delayMs: 100, retry: '303' }],
+    // The sink as a whole refuses or is unreachable: backpressure, whatever the attempt.
+    [
+      '503 on attempt 3',
+      status(503),
+      3,
+      { action: 'backpressure', retryAfterMs: undefined, retry: '503' },
+    ],
+    ['429', status(429), 1, { action: 'backpressure', retryAfterMs: undefined, retry: '429' }],
     [
       'network error',
       { kind: 'network', error: 'ECONNREFUSED' },
       2,
-      { action: 'requeue', delayMs: 200, retry: 'network' },
-    ],
-    ['an unfollowed redirect', status(303), 1, { action: 'requeue', delayMs: 100, retry: '303' }],
-    // Retry-After replaces the backoff, capped at backoffMaxMs.
-    [
-      '503 with Retry-After 0: the backoff still applies',
-      status(503, 0),
-      3,
-      { action: 'requeue', delayMs: 400, retry: '503' },
+      { action: 'backpressure', retryAfterMs: undefined, retry: 'network' },
     ],
     [
       '503 with Retry-After 1 s',
       status(503, 1000),
       1,
-      { action: 'requeue', delayMs: 1000, retry: '503' },
+      { action: 'backpressure', retryAfterMs: 1000, retry: '503' },
     ],
     [
-      '429 with Retry-After 1 h',
+      '429 with Retry-After 1 h past the last attempt',
       status(429, 3_600_000),
+      7,
+      { action: 'backpressure', retryAfterMs: 3_600_000, retry: '429' },
+    ],
+    [
+      'network on the last attempt',
+      { kind: 'network', error: 'reset' },
+      5,
+      { action: 'backpressure', retryAfterMs: undefined, retry: 'network' },
+    ],
+    // Retry-After on a message's own failure lengthens the backoff, capped at backoffMaxMs.
+    [
+      '500 with Retry-After 1 s',
+      status(500, 1000),
       1,
-      { action: 'requeue', delayMs: 1000, retry: '429' },
+      { action: 'requeue', delayMs: 1000, retry: '500' },
     ],
     [
       'a Retry-After shorter than the backoff on a 500: the backoff wins',
@@ -69,22 +81,10 @@ describe('decide', () => {
       { action: 'dead-letter', reason: 'max-attempts', detail: 'attempt 5 of 5 failed: 500' },
     ],
     [
-      '429 past the last attempt',
-      status(429, 10),
-      7,
-      { action: 'dead-letter', reason: 'max-attempts', detail: 'attempt 7 of 5 failed: 429' },
-    ],
-    [
       'timeout on the last attempt',
       { kind: 'timeout' },
       5,
       { action: 'dead-letter', reason: 'max-attempts', detail: 'attempt 5 of 5 failed: timeout' },
-    ],
-    [
-      'network on the last attempt',
-      { kind: 'network', error: 'reset' },
-      5,
-      { action: 'dead-letter', reason: 'max-attempts', detail: 'attempt 5 of 5 failed: network' },
     ],
     // Other 4xx: dead letter at once.
     [
@@ -135,7 +135,7 @@ describe('decide', () => {
   });
 
   it('dead-letters a retryable failure at once when MAX_ATTEMPTS is 1', () => {
-    expect(decide(status(503), 1, { ...policy, maxAttempts: 1 })).toMatchObject({
+    expect(decide(status(502), 1, { ...policy, maxAttempts: 1 })).toMatchObject({
       action: 'dead-letter',
       reason: 'max-attempts',
     });

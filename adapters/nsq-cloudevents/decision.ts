@@ -22,11 +22,20 @@ export type DeadLetterReason = 'non-retryable-status' | 'max-attempts' | 'unconv
 /** What to do with the NSQ message afterwards. */
 export type Decision =
   | { action: 'finish' }
+  /**
+   * The sink as a whole refuses (503, 429) or cannot be reached: not this message's failure.
+   * The adapter requeues it without counting an attempt, stops pulling (RDY 0) and probes the
+   * sink until it is healthy. `retryAfterMs` is the sink's own Retry-After, if it sent one.
+   */
+  | { action: 'backpressure'; retryAfterMs: number | undefined; retry: string }
   | { action: 'requeue'; delayMs: number; retry: string }
   | { action: 'dead-letter'; reason: DeadLetterReason; detail: string };
 
 export interface RetryPolicy {
-  /** The attempt (counted by nsqd, from 1) at which a retryable failure is dead-lettered. */
+  /**
+   * The failed attempt of this message (nsqd's count minus the deliveries that ended in
+   * backpressure or a shutdown, see attempts.ts) at which a retryable failure is dead-lettered.
+   */
   maxAttempts: number;
   /** Delay before the 2nd attempt; doubles with every attempt. */
   backoffBaseMs: number;
@@ -43,6 +52,19 @@ export function backoffDelay(attempt: number, policy: RetryPolicy): number {
 /** 408 Request Timeout and 429 Too Many Requests are the 4xx worth trying again. */
 const RETRYABLE_4XX = new Set([408, 429]);
 
+/**
+ * Answers that speak for the sink as a whole rather than for the message: 503 Service
+ * Unavailable (the processor's "recognizer or database down, come back after Retry-After")
+ * and 429 Too Many Requests, plus no answer at all because the sink cannot be reached.
+ */
+const BACKPRESSURE_STATUSES = new Set([503, 429]);
+
+/** True when the outcome says "the sink cannot take work now", not "this message failed". */
+export function isBackpressure(outcome: DeliveryOutcome): boolean {
+  if (outcome.kind === 'network') return true;
+  return outcome.kind === 'response' && BACKPRESSURE_STATUSES.has(outcome.status);
+}
+
 /** A short label for metrics and logs: "503", "timeout", "network"... */
 export function describeOutcome(outcome: DeliveryOutcome): string {
   return outcome.kind === 'response' ? String(outcome.status) : outcome.kind;
@@ -54,7 +76,8 @@ export function describeOutcome(outcome: DeliveryOutcome): string {
  * | outcome                                   | attempts < max        | attempts >= max |
  * |-------------------------------------------|-----------------------|-----------------|
  * | 2xx                                       | FIN                   | FIN             |
- * | 5xx, 408, 429, 1xx/3xx, timeout, network  | REQ with backoff      | dead letter     |
+ * | 503, 429, network error (backpressure)    | REQ at once, not counted; RDY 0 and probe |
+ * | other 5xx, 408, 1xx/3xx, timeout          | REQ with backoff      | dead letter     |
  * | other 4xx                                 | dead letter           | dead letter     |
  * | aborted by shutdown                       | REQ at once, not counted against the sink |
  *
@@ -67,6 +90,13 @@ export function decide(outcome: DeliveryOutcome, attempts: number, policy: Retry
     return { action: 'requeue', delayMs: 0, retry: 'shutdown' };
   }
   const label = describeOutcome(outcome);
+  if (isBackpressure(outcome)) {
+    return {
+      action: 'backpressure',
+      retryAfterMs: outcome.kind === 'response' ? outcome.retryAfterMs : undefined,
+      retry: label,
+    };
+  }
   if (outcome.kind === 'response') {
     const { status } = outcome;
     if (status >= 200 && status < 300) return { action: 'finish' };

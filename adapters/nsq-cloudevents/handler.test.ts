@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { createLogger } from '../../lib/logger.js';
 import type { BinaryHttpMessage } from './cloudevent.js';
 import type { DeadLetterInfo } from './dead-letter.js';
@@ -38,7 +39,11 @@ class FakeMessage implements QueueMessage {
 
 function setup(
   outcomes: DeliveryOutcome[],
-  options: { deadLetterFails?: boolean; sinkDelayMs?: number } = {},
+  options: {
+    deadLetterFails?: boolean;
+    sinkDelayMs?: number;
+    onBackpressure?: (retryAfterMs: number | undefined) => void;
+  } = {},
 ) {
   const sent: BinaryHttpMessage[] = [];
   const deadLetters: DeadLetterInfo[] = [];
@@ -62,6 +67,7 @@ function setup(
     logger: createLogger('test', 'silent'),
     eventOptions: { topic: 'images', channel: 'processor', extensions: { cluster: 'east' } },
     policy: { maxAttempts: 3, backoffBaseMs: 100, backoffMaxMs: 1000 },
+    onBackpressure: options.onBackpressure,
   };
   return { handle: createMessageHandler(deps), sent, deadLetters, metrics };
 }
@@ -88,11 +94,31 @@ describe('createMessageHandler', () => {
   });
 
   it('requeues a retryable failure with its backoff', async () => {
-    const { handle, metrics } = setup([{ kind: 'response', status: 503, retryAfterMs: 700 }]);
+    const { handle, metrics } = setup([{ kind: 'response', status: 500, retryAfterMs: 700 }]);
     const message = new FakeMessage('x', 2);
     await handle(message);
     expect(message.responses).toEqual(['REQ 700']);
     expect(await counter(metrics, 'facetrail_adapter_requeued_total')).toBe(1);
+  });
+
+  it('gives a refused message back at once, uncounted, and reports the backpressure', async () => {
+    const tripped: Array<number | undefined> = [];
+    const { handle, deadLetters } = setup(
+      [
+        { kind: 'response', status: 503, retryAfterMs: 700 },
+        { kind: 'network', error: 'ECONNREFUSED' },
+        { kind: 'response', status: 500 },
+      ],
+      { onBackpressure: (ms) => tripped.push(ms) },
+    );
+    // nsqd counts every delivery; the two refused ones are not the message's failures.
+    await handle(new FakeMessage('x', 1));
+    await handle(new FakeMessage('x', 2));
+    const third = new FakeMessage('x', 3);
+    await handle(third);
+    expect(tripped).toEqual([700, undefined]);
+    expect(third.responses).toEqual(['REQ 100']);
+    expect(deadLetters).toHaveLength(0);
   });
 
   it('dead-letters at MAX_ATTEMPTS and finishes', async () => {
@@ -138,23 +164,38 @@ describe('createMessageHandler', () => {
   });
 
   it('touches the message while a slow delivery runs', async () => {
-    const { handle } = setup([{ kind: 'response', status: 200 }], { sinkDelayMs: 700 });
-    const message = new FakeMessage('x', 1, 400);
-    await handle(message);
-    expect(message.touches).toBeGreaterThanOrEqual(2);
-    expect(message.responses).toEqual(['FIN']);
-    const touches = message.touches;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(message.touches).toBe(touches);
+    jest.useFakeTimers();
+    try {
+      const { handle } = setup([{ kind: 'response', status: 200 }], { sinkDelayMs: 700 });
+      const message = new FakeMessage('x', 1, 400);
+      const handling = handle(message);
+      await jest.advanceTimersByTimeAsync(700);
+      await handling;
+      expect(message.touches).toBeGreaterThanOrEqual(2);
+      expect(message.responses).toEqual(['FIN']);
+      // Stopped with the delivery: no timer left, no touch later.
+      const touches = message.touches;
+      expect(jest.getTimerCount()).toBe(0);
+      await jest.advanceTimersByTimeAsync(10_000);
+      expect(message.touches).toBe(touches);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
 
 describe('keepAlive', () => {
   it('does nothing for a message without a timeout', async () => {
-    const message = new FakeMessage('x', 1, null);
-    const stop = keepAlive(message);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    stop();
-    expect(message.touches).toBe(0);
+    jest.useFakeTimers();
+    try {
+      const message = new FakeMessage('x', 1, null);
+      const stop = keepAlive(message);
+      expect(jest.getTimerCount()).toBe(0);
+      await jest.advanceTimersByTimeAsync(10_000);
+      stop();
+      expect(message.touches).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

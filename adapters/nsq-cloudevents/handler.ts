@@ -4,6 +4,7 @@ import type { QueueMessage } from '../../lib/queue/queue-message.js';
 
 export type { QueueMessage };
 import { toBinaryHttp, toCloudEvent, type EventOptions, type OutboundEvent } from './cloudevent.js';
+import { createFreeRedeliveries, type FreeRedeliveries } from './attempts.js';
 import type { DeadLetterSink } from './dead-letter.js';
 import {
   backoffDelay,
@@ -72,6 +73,15 @@ export interface HandlerDeps {
   policy: RetryPolicy;
   /** Aborted when a shutdown stops waiting: in-flight POSTs end and their messages are requeued. */
   abortSignal?: AbortSignal | undefined;
+  /** Deliveries given back through no fault of the message (default: a fresh memory). */
+  freeRedeliveries?: FreeRedeliveries | undefined;
+  /**
+   * Told when the sink refuses everything (503/429) or cannot be reached: the adapter stops
+   * pulling and probes the sink (backpressure.ts). The message itself has been requeued.
+   */
+  onBackpressure?: ((retryAfterMs: number | undefined) => void) | undefined;
+  /** Told when the sink accepted an event: a good moment to forget past trouble. */
+  onDelivered?: (() => void) | undefined;
 }
 
 export type HandleResult =
@@ -89,6 +99,7 @@ export function createMessageHandler(
   deps: HandlerDeps,
 ): (message: QueueMessage) => Promise<HandleResult> {
   const { sink, deadLetters, metrics, logger, eventOptions, policy } = deps;
+  const free = deps.freeRedeliveries ?? createFreeRedeliveries();
 
   async function deliver(outbound: OutboundEvent): Promise<DeliveryOutcome> {
     const started = performance.now();
@@ -101,7 +112,9 @@ export function createMessageHandler(
   }
 
   async function handle(message: QueueMessage): Promise<HandleResult> {
-    const log = logger.child({ messageId: message.id, attempts: message.attempts });
+    // The message's own attempts: nsqd's count without the deliveries given back for free.
+    const attempts = free.ownAttempts(message.id, message.attempts);
+    const log = logger.child({ messageId: message.id, attempts, nsqAttempts: message.attempts });
     let outbound: OutboundEvent | undefined;
     let conversionError: string | undefined;
     try {
@@ -117,18 +130,44 @@ export function createMessageHandler(
     }
     const outcome = outbound ? await deliver(outbound) : undefined;
     const decision: Decision = outcome
-      ? decide(outcome, message.attempts, policy)
+      ? decide(outcome, attempts, policy)
       : { action: 'dead-letter', reason: 'unconvertible', detail: conversionError ?? 'no event' };
     const eventType = outbound?.event.type ?? 'unknown';
 
     switch (decision.action) {
       case 'finish':
         message.finish();
+        free.forget(message.id);
+        deps.onDelivered?.();
         metrics.delivered.inc({ type: eventType });
         log.debug({ eventId: outbound?.event.id, type: eventType }, 'delivered');
         return decision;
+      case 'backpressure': {
+        // At once when a reader stops pulling (nsqd keeps it for the next ready consumer);
+        // without one (the embedded queue) after a growing wait, still not counted.
+        const delayMs = deps.onBackpressure
+          ? 0
+          : Math.min(
+              policy.backoffMaxMs,
+              Math.max(decision.retryAfterMs ?? 0, backoffDelay(message.attempts, policy)),
+            );
+        message.requeue(delayMs);
+        free.note(message.id);
+        metrics.requeued.inc({ outcome: decision.retry });
+        log.warn(
+          {
+            outcome: decision.retry,
+            retryAfterMs: decision.retryAfterMs,
+            ...(outcome?.kind === 'network' ? { err: outcome.error } : {}),
+          },
+          'sink unavailable; requeued without counting an attempt',
+        );
+        deps.onBackpressure?.(decision.retryAfterMs);
+        return decision;
+      }
       case 'requeue':
         message.requeue(decision.delayMs);
+        if (decision.retry === 'shutdown') free.note(message.id);
         metrics.requeued.inc({ outcome: decision.retry });
         log.warn(
           {
@@ -145,7 +184,7 @@ export function createMessageHandler(
             reason: decision.reason,
             detail: decision.detail,
             outcome,
-            attempts: message.attempts,
+            attempts,
             messageId: message.id,
             topic: eventOptions.topic,
             channel: eventOptions.channel,
@@ -153,7 +192,7 @@ export function createMessageHandler(
           });
         } catch (error) {
           // Never lose a message: it stays in NSQ and the dead letter is tried again later.
-          const delayMs = backoffDelay(message.attempts, policy);
+          const delayMs = backoffDelay(attempts, policy);
           message.requeue(delayMs);
           metrics.deadLetterFailures.inc();
           log.error(
@@ -163,6 +202,7 @@ export function createMessageHandler(
           return { action: 'requeue-after-dead-letter-failure', delayMs };
         }
         message.finish();
+        free.forget(message.id);
         metrics.deadLettered.inc({ reason: decision.reason });
         log.error(
           {

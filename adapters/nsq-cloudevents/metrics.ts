@@ -9,6 +9,8 @@ export interface AdapterMetrics {
   deliveryDuration: Histogram<'outcome'>;
   inFlight: Gauge;
   nsqdConnections: Gauge;
+  sinkPaused: Gauge;
+  sinkProbes: Counter<'ready'>;
 }
 
 /**
@@ -59,6 +61,17 @@ export function createAdapterMetrics(options: { defaultMetrics?: boolean } = {})
     nsqdConnections: new Gauge({
       name: 'facetrail_adapter_nsqd_connections',
       help: 'nsqd instances the reader is connected to.',
+      registers,
+    }),
+    sinkPaused: new Gauge({
+      name: 'facetrail_adapter_sink_paused',
+      help: '1 while the sink refuses or cannot be reached and the adapter pulls nothing (RDY 0).',
+      registers,
+    }),
+    sinkProbes: new Counter({
+      name: 'facetrail_adapter_sink_probes_total',
+      help: 'Readiness probes of a sink that refused work, by answer (ready "true" or "false").',
+      labelNames: ['ready'],
       registers,
     }),
   };

@@ -70,3 +70,30 @@ export function createSinkClient(options: SinkClientOptions): SinkClient {
     },
   };
 }
+
+/**
+ * Asks whether the sink can take work: a GET of its readiness URL (the processor's /readyz,
+ * which answers 503 while its database is unreachable). Ready = any answer that is neither a
+ * 5xx nor a 429: a sink without such a route (a 404 from a Broker) counts as reachable, and the
+ * next real delivery decides. Never throws.
+ */
+export function createSinkProbe(options: {
+  url: string;
+  timeoutMs: number;
+  fetch?: typeof globalThis.fetch;
+}): () => Promise<boolean> {
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  return async () => {
+    try {
+      const response = await fetchImpl(options.url, {
+        method: 'GET',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      await response.arrayBuffer().catch(() => undefined);
+      return response.status < 500 && response.status !== 429;
+    } catch {
+      return false;
+    }
+  };
+}

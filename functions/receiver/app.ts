@@ -6,13 +6,15 @@ import type { IdempotencyInput, ImageIngestRepository } from '../../lib/db/image
 import type { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
 import type { Authenticator } from '../../lib/auth/authenticator.js';
 import type { KeysRepository } from '../../lib/db/keys-repo.js';
+import type { DeadLettersRepository } from '../../lib/db/dead-letters-repo.js';
+import { replayDeadLetters } from '../../lib/dead-letters.js';
 import type { PeopleRepository } from '../../lib/db/people-repo.js';
 import { idParam, readRoutes } from '../../lib/http/read-routes.js';
 import type { PrivacyRepository } from '../../lib/db/privacy-repo.js';
 import { authenticateBearer, requireRole } from '../../lib/http/auth.js';
 import { healthRoutes } from '../../lib/http/health.js';
 import { jsonErrorHandler } from '../../lib/http/json-errors.js';
-import { listFilter } from '../../lib/http/list-query.js';
+import { listFilter, positiveIntParam } from '../../lib/http/list-query.js';
 import { isMultipart, parseMultipart } from '../../lib/http/multipart.js';
 import type { Metrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
@@ -46,6 +48,8 @@ export interface ReceiverDeps {
   people: PeopleRepository;
   keys: KeysRepository;
   privacy: PrivacyRepository;
+  /** Dead letters the redeemer drained from the dead-letter topic (list, replay, purge). */
+  deadLetters: DeadLettersRepository;
   authenticator: Authenticator;
   publisher: Publisher;
   enroller: Enroller;
@@ -161,6 +165,17 @@ function answer(res: Response, result: SubmitResult, bulk: boolean): void {
   }
   // A bulk request answers per item; 422 only when not a single image was accepted.
   res.status(result.accepted > 0 ? 202 : 422).json({ images: result.items });
+}
+
+/** `{"ids":[1,2]}` (JSON body) or `?id=1&id=2`; none = every one. */
+function deadLetterIds(req: Request): number[] | undefined {
+  const fromBody = isJson(req) ? (req.body as { ids?: unknown } | undefined)?.ids : undefined;
+  const fromQuery = req.query.id;
+  const raw = fromBody ?? fromQuery;
+  if (raw === undefined) return undefined;
+  const list = Array.isArray(raw) ? raw : [raw];
+  if (list.length > 1000) throw new AppError('INVALID_REQUEST', 'at most 1000 ids at once');
+  return list.map((value) => positiveIntParam(value, 'ids') ?? 0).filter((id) => id > 0);
 }
 
 /** The receiver's routes: accepting images, reading results, enrolment, forgetting, keys, health. */
@@ -355,6 +370,31 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
     // Revoked here: this process stops accepting it at once; others within their cache time.
     deps.authenticator.invalidate();
     res.status(204).end();
+  });
+
+  // Dead letters: events the adapter gave up on. Those whose image is final (or deleted) are
+  // dropped before any answer; replay re-publishes the original event; purge deletes rows.
+  app.get('/dead-letters', admin, async (req, res) => {
+    const dropped = await deps.deadLetters.dropSettled();
+    const limit = Math.min(1000, positiveIntParam(req.query.limit, 'limit') ?? 100);
+    const afterId = positiveIntParam(req.query.after, 'after');
+    res.json({ deadLetters: await deps.deadLetters.list({ limit, afterId }), dropped });
+  });
+  app.post('/dead-letters/replay', admin, async (req, res) => {
+    const ids = deadLetterIds(req);
+    const result = await replayDeadLetters(
+      {
+        deadLetters: deps.deadLetters,
+        images: deps.images,
+        publisher: deps.publisher,
+        topic: deps.topic,
+      },
+      ids,
+    );
+    res.json(result);
+  });
+  app.delete('/dead-letters', admin, async (req, res) => {
+    res.json({ purged: await deps.deadLetters.purge(deadLetterIds(req)) });
   });
 
   app.use((req, _res, next) =>

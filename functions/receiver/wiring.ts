@@ -4,6 +4,7 @@ import { FacesRepository } from '../../lib/db/faces-repo.js';
 import { ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
 import { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
 import { KeysRepository } from '../../lib/db/keys-repo.js';
+import { DeadLettersRepository } from '../../lib/db/dead-letters-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
 import { PrivacyRepository } from '../../lib/db/privacy-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
@@ -50,6 +51,7 @@ export function createReceiver(
     people: new PeopleRepository(db),
     keys,
     privacy: new PrivacyRepository(db),
+    deadLetters: new DeadLettersRepository(db),
     authenticator: new Authenticator({
       keys,
       adminToken: config.adminToken,

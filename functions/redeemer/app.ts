@@ -5,15 +5,21 @@ import { jsonErrorHandler } from '../../lib/http/json-errors.js';
 import type { Metrics } from '../../lib/http/metrics.js';
 import type { PurgeResult } from '../../lib/privacy/retention.js';
 import { sweepStrandedImages, type SweepDeps } from './sweep.js';
+import type { DrainCounts } from './dead-letters.js';
 
 export interface RedeemerAppDeps extends SweepDeps {
   /** Deletes results past their retention (RETENTION_HOURS, RETENTION_UNKNOWN_HOURS). */
   purge: () => Promise<PurgeResult>;
+  /** Moves the dead-letter topic into the dead_letters table (undefined: not configured). */
+  drainDeadLetters: () => Promise<DrainCounts | undefined>;
   metrics: Metrics;
   ready: () => Promise<boolean>;
 }
 
-/** Any event POSTed here (the PingSource's tick) runs one sweep, then the retention purge. */
+/**
+ * Any event POSTed here (the PingSource's tick) runs one sweep, the retention purge, and drains
+ * the dead-letter topic.
+ */
 export function createRedeemerApp(deps: RedeemerAppDeps): Router {
   const app = express.Router();
   const republished = deps.metrics.counter(
@@ -32,7 +38,8 @@ export function createRedeemerApp(deps: RedeemerAppDeps): Router {
       republished.inc(result.republished);
       const purge = await deps.purge();
       purged.inc(purge.images);
-      res.json({ ...result, purged: purge });
+      const deadLetters = await deps.drainDeadLetters();
+      res.json({ ...result, purged: purge, ...(deadLetters ? { deadLetters } : {}) });
     } catch (error) {
       deps.logger.warn({ err: (error as Error).message }, 'sweep failed');
       // The error handler answers a database or queue outage with 503 (its own code), so the

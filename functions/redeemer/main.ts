@@ -6,7 +6,10 @@ import { config, logger, redeemer } from './index.js';
 let timer: NodeJS.Timeout | undefined;
 if (config.intervalMs > 0) {
   const tick = () =>
-    redeemer.sweep().catch((error: Error) => logger.warn({ err: error.message }, 'sweep failed'));
+    redeemer
+      .sweep()
+      .then(() => redeemer.drainDeadLetters())
+      .catch((error: Error) => logger.warn({ err: error.message }, 'sweep failed'));
   void tick();
   timer = setInterval(tick, config.intervalMs);
 }

@@ -68,6 +68,8 @@ GRANT SELECT, INSERT, DELETE ON \`${db}\`.forgotten_people TO 'facetrail_receive
 GRANT SELECT, INSERT, DELETE, UPDATE (last_used_at) ON \`${db}\`.api_keys TO 'facetrail_receiver'@'%';
 -- Forgetting a person clears the details (names) of their audit log entries.
 GRANT SELECT (person_id), UPDATE (details) ON \`${db}\`.audit_log TO 'facetrail_receiver'@'%';
+-- An admin lists, replays (marks replayed) and purges dead letters (/dead-letters).
+GRANT SELECT, UPDATE (replayed_at), DELETE ON \`${db}\`.dead_letters TO 'facetrail_receiver'@'%';
 
 -- Processor: claims an image, stores its faces and its final status (or hands it back).
 CREATE USER IF NOT EXISTS 'facetrail_processor'@'%' IDENTIFIED BY '${processor}';
@@ -90,11 +92,12 @@ GRANT SELECT, INSERT, DELETE ON \`${db}\`.forgotten_people TO 'facetrail_fronten
 GRANT SELECT, UPDATE (last_used_at) ON \`${db}\`.api_keys TO 'facetrail_frontend'@'%';
 
 -- Redeemer: finds images the queue may have lost and marks them re-published; purges results
--- past their retention.
+-- past their retention; stores the dead-letter topic's letters, dropping those of final images.
 CREATE USER IF NOT EXISTS 'facetrail_redeemer'@'%' IDENTIFIED BY '${redeemer}';
 ALTER USER 'facetrail_redeemer'@'%' IDENTIFIED BY '${redeemer}';
 GRANT SELECT, UPDATE, DELETE ON \`${db}\`.images TO 'facetrail_redeemer'@'%';
 GRANT SELECT, DELETE ON \`${db}\`.faces TO 'facetrail_redeemer'@'%';
+GRANT SELECT, INSERT, DELETE ON \`${db}\`.dead_letters TO 'facetrail_redeemer'@'%';
 
 -- Recognizer: loads the gallery, enrols photos (Enroll, KNOWN_PEOPLE_DIR) and creates the
 -- people of its folder, skipping forgotten ones.

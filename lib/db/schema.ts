@@ -110,8 +110,24 @@ export interface AuditLogTable {
   details: string | null;
 }
 
+/** A dead letter drained from the dead-letter topic (migration 008). */
+export interface DeadLettersTable {
+  id: Id;
+  message_id: string;
+  image_id: number | null;
+  reason: string;
+  detail: string;
+  status: number | null;
+  attempts: number;
+  body: string;
+  body_encoding: string;
+  received_at: ColumnType<Date, Date, never>;
+  replayed_at: Date | null;
+}
+
 export interface Database {
   api_keys: ApiKeysTable;
+  dead_letters: DeadLettersTable;
   audit_log: AuditLogTable;
   forgotten_people: ForgottenPeopleTable;
   person: PersonTable;

@@ -1,6 +1,6 @@
 // The nsq-cloudevents adapter against a real nsqd + nsqlookupd and a real HTTP sink on port 0.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Reader } from 'nsqjs';
@@ -36,17 +36,37 @@ interface SinkReply {
 
 interface Sink {
   url: string;
+  /** The POSTed events (probes are counted apart). */
   requests: SinkRequest[];
+  /** GET /readyz probes received. */
+  probes: number;
   /** Requests whose answer was sent. */
   answered: number;
   close(): Promise<void>;
 }
 
-/** A CloudEvents sink on a free port; `reply` decides each answer (n counts from 1). */
-async function startSink(reply: (n: number, request: SinkRequest) => SinkReply): Promise<Sink> {
-  const sink: Sink = { url: '', requests: [], answered: 0, close: async () => undefined };
+/**
+ * A CloudEvents sink on a free port (or `port`); `reply` decides each answer (n counts from 1),
+ * `ready` the status of GET /readyz (the adapter's probe; 200 by default).
+ */
+async function startSink(
+  reply: (n: number, request: SinkRequest) => SinkReply,
+  options: { ready?: () => number; port?: number } = {},
+): Promise<Sink> {
+  const sink: Sink = {
+    url: '',
+    requests: [],
+    probes: 0,
+    answered: 0,
+    close: async () => undefined,
+  };
   const pending = new Set<NodeJS.Timeout>();
   const server: Server = createServer((request, response) => {
+    if (request.method === 'GET' && request.url === '/readyz') {
+      sink.probes += 1;
+      response.writeHead(options.ready?.() ?? 200).end();
+      return;
+    }
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -66,7 +86,7 @@ async function startSink(reply: (n: number, request: SinkRequest) => SinkReply):
       pending.add(timer);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   sink.close = () =>
     new Promise<void>((resolve) => {
@@ -193,8 +213,11 @@ describe('nsq-cloudevents adapter', () => {
     return running;
   }
 
-  async function sink(reply: (n: number, request: SinkRequest) => SinkReply): Promise<Sink> {
-    const started = await startSink(reply);
+  async function sink(
+    reply: (n: number, request: SinkRequest) => SinkReply,
+    options: { ready?: () => number; port?: number } = {},
+  ): Promise<Sink> {
+    const started = await startSink(reply, options);
     cleanups.push(() => started.close());
     return started;
   }
@@ -215,7 +238,12 @@ describe('nsq-cloudevents adapter', () => {
     reader.on('error', () => undefined);
     reader.connect();
     cleanups.push(async () => {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Let the last FIN reach nsqd before closing.
+      await waitFor(
+        `${topic}/inspect to have nothing in flight`,
+        async () => (await channelStats(topic, 'inspect'))?.in_flight_count !== 1 || undefined,
+        { timeoutMs: 5_000, intervalMs: 20 },
+      ).catch(() => undefined);
       reader.close();
     });
     return received;
@@ -300,7 +328,7 @@ describe('nsq-cloudevents adapter', () => {
     expect(target.requests[1]!.at - target.requests[0]!.at).toBeGreaterThanOrEqual(900);
     expect(target.requests[2]!.at - target.requests[1]!.at).toBeGreaterThanOrEqual(900);
     expect(new Set(target.requests.map((request) => request.headers['ce-id'])).size).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // settled() saw the message finished: nothing is left to deliver again.
     expect(target.requests).toHaveLength(3);
     const metrics = await (await fetch(`http://127.0.0.1:${running.healthPort}/metrics`)).text();
     expect(metrics).toMatch(/facetrail_adapter_requeued_total\{outcome="503"\} 2/);
@@ -349,7 +377,7 @@ describe('nsq-cloudevents adapter', () => {
     await publish(topic, Buffer.from([0xff, 0xfe, 0x00, 0x01]));
     await waitFor('a dead letter', () => deadLetters.length === 1);
     await settled(topic, 1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Finished (dead-lettered): nothing is left to deliver again.
     expect(target.requests).toHaveLength(3);
     expect(deadLetters).toHaveLength(1);
     const letter = JSON.parse(deadLetters[0]!) as { data: DeadLetterData };
@@ -364,6 +392,144 @@ describe('nsq-cloudevents adapter', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${running.healthPort}/metrics`)).text();
     expect(metrics).toMatch(/facetrail_adapter_dead_lettered_total\{reason="max-attempts"\} 1/);
   }, 20_000);
+
+  /** The RDY counts the channel's consumers have given nsqd (one per connection). */
+  async function readyCounts(topic: string): Promise<number[]> {
+    const response = await fetch(`http://${nsq.nsqdHttpAddress}/stats?format=json&topic=${topic}`);
+    const body = (await response.json()) as {
+      topics: Array<{
+        topic_name: string;
+        channels: Array<{ channel_name: string; clients: Array<{ ready_count: number }> }>;
+      }>;
+    };
+    const channel = body.topics
+      .find((entry) => entry.topic_name === topic)
+      ?.channels.find((entry) => entry.channel_name === 'processor');
+    return (channel?.clients ?? []).map((client) => client.ready_count);
+  }
+
+  async function metricsOf(running: RunningAdapter): Promise<string> {
+    return (await fetch(`http://127.0.0.1:${running.healthPort}/metrics`)).text();
+  }
+
+  /** While the sink is down: nothing held, the backlog waiting in nsqd, every consumer at RDY 0. */
+  async function backlogHeld(topic: string, messages: number): Promise<void> {
+    await waitFor(
+      'RDY 0 with the backlog in nsqd',
+      async () => {
+        const stats = await channelStats(topic);
+        const ready = await readyCounts(topic);
+        return (
+          stats?.depth === messages &&
+          stats.in_flight_count === 0 &&
+          stats.deferred_count === 0 &&
+          ready.length > 0 &&
+          ready.every((count) => count === 0)
+        );
+      },
+      { timeoutMs: 10_000 },
+    );
+  }
+
+  it('stops pulling while the sink answers 503 for longer than its attempts would last, dead-letters nothing, then delivers all', async () => {
+    const topic = newTopic();
+    const deadLetters = collect(`${topic}.dead`);
+    let down = true;
+    const target = await sink(
+      () => (down ? { status: 503, headers: { 'retry-after': '1' } } : { status: 200 }),
+      { ready: () => (down ? 503 : 200) },
+    );
+    const running = await adapter({
+      K_SINK: target.url,
+      NSQD_TCP_ADDRESSES: nsq.nsqdTcpAddress,
+      NSQ_TOPIC: topic,
+      // Counted as before, the 503s would dead-letter each message after 2 tries (~1 s).
+      MAX_ATTEMPTS: '2',
+      MAX_IN_FLIGHT: '4',
+      PROBE_BASE_MS: '50',
+      PROBE_MAX_MS: '200',
+    });
+
+    for (let i = 1; i <= 6; i++) await publish(topic, `backlog ${i}`);
+    await waitFor('the first refusal', () => target.requests.length >= 1);
+    await backlogHeld(topic, 6);
+    const refused = target.requests.length;
+    // The outage outlasts MAX_ATTEMPTS × Retry-After many times over: a dozen probes later...
+    await waitFor('a dozen probes', () => target.probes >= 12, { timeoutMs: 15_000 });
+    await backlogHeld(topic, 6);
+    expect(target.requests.length).toBe(refused);
+    expect(refused).toBeLessThanOrEqual(4);
+    expect(await metricsOf(running)).toMatch(/facetrail_adapter_sink_paused 1/);
+
+    down = false;
+    const stats = await settled(topic, 6);
+    expect(stats.timeout_count).toBe(0);
+    const delivered = new Set(
+      target.requests.filter((request) => request.body.startsWith('backlog')).map((r) => r.body),
+    );
+    expect(delivered.size).toBe(6);
+    expect(deadLetters).toHaveLength(0);
+    const metrics = await metricsOf(running);
+    expect(metrics).toMatch(/facetrail_adapter_sink_paused 0/);
+    expect(metrics).not.toMatch(/facetrail_adapter_dead_lettered_total\{/);
+  }, 30_000);
+
+  it('stops pulling while the sink cannot be reached, then delivers all when it is back', async () => {
+    const topic = newTopic();
+    const deadLetters = collect(`${topic}.dead`);
+    const port = await freePort();
+    const running = await adapter({
+      K_SINK: `http://127.0.0.1:${port}/`,
+      NSQD_TCP_ADDRESSES: nsq.nsqdTcpAddress,
+      NSQ_TOPIC: topic,
+      MAX_ATTEMPTS: '2',
+      PROBE_BASE_MS: '50',
+      PROBE_MAX_MS: '200',
+    });
+
+    for (let i = 1; i <= 5; i++) await publish(topic, `unreachable ${i}`);
+    await backlogHeld(topic, 5);
+    await waitFor(
+      'a dozen failed probes',
+      async () => {
+        const found = /facetrail_adapter_sink_probes_total\{ready="false"\} (\d+)/.exec(
+          await metricsOf(running),
+        );
+        return Number(found?.[1] ?? 0) >= 12;
+      },
+      { timeoutMs: 15_000 },
+    );
+    await backlogHeld(topic, 5);
+
+    const target = await sink(() => ({ status: 200 }), { port });
+    await settled(topic, 5);
+    expect(new Set(target.requests.map((request) => request.body)).size).toBe(5);
+    expect(deadLetters).toHaveLength(0);
+  }, 30_000);
+
+  it('still dead-letters a message after MAX_ATTEMPTS failures of its own, whatever backpressure it met', async () => {
+    const topic = newTopic();
+    const deadLetters = collect(`${topic}.dead`);
+    // Three refusals of the whole sink, then an error specific to this message, forever.
+    const target = await sink((n) =>
+      n <= 3 ? { status: 503, headers: { 'retry-after': '0' } } : { status: 500 },
+    );
+    await adapter({
+      K_SINK: target.url,
+      NSQD_TCP_ADDRESSES: nsq.nsqdTcpAddress,
+      NSQ_TOPIC: topic,
+      MAX_ATTEMPTS: '3',
+      PROBE_BASE_MS: '50',
+      PROBE_MAX_MS: '200',
+    });
+
+    await publish(topic, 'poison');
+    await waitFor('a dead letter', () => deadLetters.length === 1, { timeoutMs: 15_000 });
+    await settled(topic, 1);
+    expect(target.requests).toHaveLength(6);
+    const letter = JSON.parse(deadLetters[0]!) as { data: DeadLetterData };
+    expect(letter.data).toMatchObject({ reason: 'max-attempts', status: 500, attempts: 3 });
+  }, 30_000);
 
   it('TOUCHes a message while a sink slower than the message timeout works, and delivers it once', async () => {
     const topic = newTopic();
@@ -425,19 +591,31 @@ describe('nsq-cloudevents adapter', () => {
   it('takes no new messages while draining, even with an unreachable nsqd in the list', async () => {
     const topic = newTopic();
     const target = await sink((n) => ({ status: 200, delayMs: n === 1 ? 1500 : 0 }));
-    const unreachable = `127.0.0.1:${await freePort()}`;
+    // An "nsqd" that drops every connection at once: the reader's attempts on it fail.
+    let refusedConnections = 0;
+    const refuser = createNetServer((socket) => {
+      refusedConnections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => refuser.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => refuser.close(() => resolve())));
+    const unreachable = `127.0.0.1:${(refuser.address() as AddressInfo).port}`;
     const running = await adapter({
       K_SINK: target.url,
       NSQD_TCP_ADDRESSES: `${nsq.nsqdTcpAddress},${unreachable}`,
       NSQ_TOPIC: topic,
     });
     // Let the reader fail to reach the unreachable one at least once (it retries every second).
-    await new Promise((resolve) => setTimeout(resolve, 1300));
+    await waitFor('a failed connection attempt', () => refusedConnections >= 1, {
+      timeoutMs: 5_000,
+    });
 
     await publish(topic, 'in flight');
     await waitFor('the delivery to start', () => target.requests.length === 1);
     const stopped = running.stop();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor('RDY 0 to reach nsqd', async () =>
+      (await readyCounts(topic)).every((count) => count === 0),
+    );
     await publish(topic, 'published while draining');
     await stopped;
     expect(target.requests).toHaveLength(1);

@@ -19,6 +19,9 @@ import { ImageClaimsRepository } from '../../lib/db/images/claims-repo.js';
 import { ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
 import { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
 import { ImageSweepRepository } from '../../lib/db/images/sweep-repo.js';
+import { DeadLettersRepository } from '../../lib/db/dead-letters-repo.js';
+import { UnclaimedImagesRepository } from '../../lib/db/unclaimed-images-repo.js';
+import { recordDeadLetter } from '../../lib/dead-letters.js';
 import { KeysRepository } from '../../lib/db/keys-repo.js';
 import { PeopleAdminRepository } from '../../lib/db/people-admin-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
@@ -98,7 +101,27 @@ function reposOf(db: Db) {
     results: new ResultsRepository(db),
     admin: new PeopleAdminRepository(db),
     audit: new AuditRepository(db),
+    deadLetters: new DeadLettersRepository(db),
+    unclaimed: new UnclaimedImagesRepository(db),
   };
+}
+
+/** A dead letter as the adapter publishes it, about one image. */
+function deadLetterOf(imageId: number, messageId: string): Buffer {
+  const original = JSON.stringify({ specversion: '1.0', data: { imageId, path: 'x.jpg' } });
+  return Buffer.from(
+    JSON.stringify({
+      id: messageId,
+      data: {
+        reason: 'max-attempts',
+        detail: 'attempt 10 of 10 failed: 500',
+        status: 500,
+        attempts: 10,
+        body: original,
+        bodyEncoding: 'utf8',
+      },
+    }),
+  );
 }
 
 /** Each component's image-repository methods that succeeded as its user (see the check below). */
@@ -275,6 +298,7 @@ describe('zz_users.sh on MariaDB', () => {
       const built = [...readRepoFile(file).matchAll(/new (\w+Repository)\(/g)].map((m) => m[1]);
       const tested: Record<string, string[]> = {
         receiver: [
+          'DeadLettersRepository',
           'FacesRepository',
           'ImageIngestRepository',
           'ImageReadsRepository',
@@ -293,7 +317,12 @@ describe('zz_users.sh on MariaDB', () => {
           'PrivacyRepository',
           'ResultsRepository',
         ],
-        redeemer: ['ImageSweepRepository', 'PrivacyRepository'],
+        redeemer: [
+          'DeadLettersRepository',
+          'ImageSweepRepository',
+          'PrivacyRepository',
+          'UnclaimedImagesRepository',
+        ],
         recognizer: ['PeopleRepository', 'PrivacyRepository'],
       };
       expect([...new Set(built)].sort()).toEqual(tested[component]);
@@ -333,6 +362,20 @@ describe('each component does its work as its own user', () => {
       'PENDING',
       'PENDING',
     ]);
+
+    // GET /dead-letters, POST /dead-letters/replay, DELETE /dead-letters.
+    expect(
+      await recordDeadLetter(root().deadLetters, deadLetterOf(submitted.ids[0]!, `r-${suffix}`)),
+    ).toBe('stored');
+    const { deadLetters } = as('receiver');
+    await deadLetters.dropSettled();
+    const letter = (await deadLetters.list({ limit: 1000 })).find(
+      (entry) => entry.imageId === submitted.ids[0],
+    );
+    expect(letter).toBeDefined();
+    expect(await deadLetters.forReplay([letter!.id], 10)).toHaveLength(1);
+    await deadLetters.markReplayed([letter!.id]);
+    expect(await deadLetters.purge([letter!.id])).toBe(1);
 
     // GET /images, /images/:id, /people.
     const { person, storedPath } = await seedPerson('Ada');
@@ -582,6 +625,16 @@ describe('each component does its work as its own user', () => {
     expect(stranded.map((image) => image.id)).toContain(stuck);
     expect((await sweep.listPending(0, 500)).map((image) => image.id)).toContain(stuck);
     await sweep.markPublished([stuck]);
+    // Lost messages: PENDING images published long ago and not claimed since.
+    const { unclaimed, deadLetters } = as('redeemer');
+    const later = new Date(Date.now() + HOUR);
+    expect(await unclaimed.count(later)).toBeGreaterThanOrEqual(1);
+    expect((await unclaimed.oldest(later, 500)).map((image) => image.id)).toContain(stuck);
+    // Dead letters drained from nsqd: stored, or dropped when the image is final.
+    expect(await recordDeadLetter(deadLetters, deadLetterOf(stuck, `d-${suffix}`))).toBe('stored');
+    expect(await recordDeadLetter(deadLetters, deadLetterOf(stuck, `d-${suffix}`))).toBe(
+      'duplicate',
+    );
 
     // Retention, as the redeemer's schedule runs it: old results and their uploads go.
     const old = await seedProcessed('uploads/old.jpg', null, 200);

@@ -44,9 +44,12 @@ const MEANT: Record<string, { guards: string; from: Record<string, number[]> }> 
   },
   nsqd: {
     guards: 'nsqd',
-    from: { receiver: [4150], redeemer: [4150], 'nsq-cloudevents': [4150] },
+    from: { receiver: [4150], redeemer: [4150, 4151], 'nsq-cloudevents': [4150] },
   },
-  nsqlookupd: { guards: 'nsqlookupd', from: { nsqd: [4160], 'nsq-cloudevents': [4161] } },
+  nsqlookupd: {
+    guards: 'nsqlookupd',
+    from: { nsqd: [4160], 'nsq-cloudevents': [4161], redeemer: [4161] },
+  },
 };
 
 /** The workloads a selector picks; an absent one (a peer without podSelector) picks all. */
@@ -105,6 +108,9 @@ function connections(): Set<string> {
       add(workload.name, lookupd);
       // A consumer that discovers nsqd through nsqlookupd then reads from each nsqd's TCP port.
       found.add(`${workload.name} -> ${throughService('nsqd', 4150).workload.name}:4150`);
+      // The redeemer also reads each nsqd's /stats over HTTP (lost messages).
+      if (workload.name === 'redeemer')
+        found.add(`${workload.name} -> ${throughService('nsqd', 4151).workload.name}:4151`);
     }
     // nsqd registers with nsqlookupd (a flag, not a variable).
     for (const part of [...(container.command ?? []), ...(container.args ?? [])]) {

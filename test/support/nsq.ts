@@ -21,6 +21,8 @@ export interface NsqCluster {
   stop(): Promise<void>;
   /** Restarts nsqd on the same ports and data (messages kept on disk survive). */
   restartNsqd(): Promise<void>;
+  /** kill -9 of nsqd, then a start on the same ports and data (what was in memory is lost). */
+  crashNsqd(): Promise<void>;
 }
 
 async function ping(httpAddress: string): Promise<boolean> {
@@ -73,6 +75,11 @@ export async function startNsq(): Promise<NsqCluster> {
       await cluster.nsqd.stop();
       cluster.nsqd = startNsqd();
       await waitFor('nsqd after restart', () => ping(nsqdHttpAddress), { timeoutMs: 10_000 });
+    },
+    async crashNsqd() {
+      await cluster.nsqd.kill();
+      cluster.nsqd = startNsqd();
+      await waitFor('nsqd after the crash', () => ping(nsqdHttpAddress), { timeoutMs: 10_000 });
     },
   };
   await waitFor('nsqd', () => ping(nsqdHttpAddress), { timeoutMs: 10_000 });
