@@ -12,7 +12,7 @@ import helmet from 'helmet';
 import { DateTime } from 'luxon';
 import type { AuditRepository } from '../../lib/db/audit-repo.js';
 import type { FacesRepository } from '../../lib/db/faces-repo.js';
-import type { ImagesRepository } from '../../lib/db/images-repo.js';
+import type { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
 import type { PeopleAdminRepository } from '../../lib/db/people-admin-repo.js';
 import type { PeopleRepository } from '../../lib/db/people-repo.js';
 import { imageOr404, readRoutes } from '../../lib/http/read-routes.js';
@@ -56,7 +56,7 @@ import { faceCrop, fullPhoto, initialsSvg, thumbnail, uprightSize } from './phot
 import { sessionExpired, type Sessions } from './session.js';
 
 export interface FrontendDeps {
-  images: ImagesRepository;
+  images: ImageReadsRepository;
   results: ResultsRepository;
   people: PeopleRepository;
   peopleAdmin: PeopleAdminRepository;

@@ -2,7 +2,7 @@ import { Authenticator } from '../../lib/auth/authenticator.js';
 import { AuditRepository } from '../../lib/db/audit-repo.js';
 import { connectDatabase, databaseAnswers } from '../../lib/db/connect.js';
 import { FacesRepository } from '../../lib/db/faces-repo.js';
-import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
 import { KeysRepository } from '../../lib/db/keys-repo.js';
 import { PeopleAdminRepository } from '../../lib/db/people-admin-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
@@ -42,7 +42,7 @@ export function createFrontend(
       })
     : undefined;
   const app = createFrontendApp({
-    images: new ImagesRepository(db),
+    images: new ImageReadsRepository(db),
     results: new ResultsRepository(db),
     people: new PeopleRepository(db),
     peopleAdmin: new PeopleAdminRepository(db, now),

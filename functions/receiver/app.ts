@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { parse as parseDisposition } from 'content-disposition';
 import express, { type Request, type Response, type Router } from 'express';
 import { AppError } from '../../lib/errors.js';
-import type { IdempotencyInput, ImagesRepository } from '../../lib/db/images-repo.js';
+import type { IdempotencyInput, ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
+import type { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
 import type { Authenticator } from '../../lib/auth/authenticator.js';
 import type { KeysRepository } from '../../lib/db/keys-repo.js';
 import type { DeadLettersRepository } from '../../lib/db/dead-letters-repo.js';
@@ -41,7 +42,9 @@ import {
 } from './submit-images.js';
 
 export interface ReceiverDeps {
-  images: ImagesRepository;
+  images: ImageIngestRepository;
+  /** Records by id: GET /images/:id and the answer to a replayed submission. */
+  imageReads: ImageReadsRepository;
   people: PeopleRepository;
   keys: KeysRepository;
   privacy: PrivacyRepository;
@@ -180,6 +183,7 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
   const app = express.Router();
   const submitDeps = {
     images: deps.images,
+    imageReads: deps.imageReads,
     publisher: deps.publisher,
     topic: deps.topic,
     imagesRoot: deps.imagesRoot,
@@ -312,7 +316,7 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
   app.get('/images', viewer, async (req, res) => {
     res.json(await deps.images.list(listFilter(req, 50)));
   });
-  app.use(readRoutes(deps, [viewer]));
+  app.use(readRoutes({ images: deps.imageReads, people: deps.people }, [viewer]));
 
   app.post('/people', admin, async (req, res) => {
     if (!isJson(req))

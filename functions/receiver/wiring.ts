@@ -1,7 +1,8 @@
 import { Authenticator } from '../../lib/auth/authenticator.js';
 import { connectDatabase, databaseAnswers } from '../../lib/db/connect.js';
 import { FacesRepository } from '../../lib/db/faces-repo.js';
-import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
+import { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
 import { KeysRepository } from '../../lib/db/keys-repo.js';
 import { DeadLettersRepository } from '../../lib/db/dead-letters-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
@@ -45,7 +46,8 @@ export function createReceiver(
       logger.warn({ err: (error as Error).message }, 'could not sweep staged uploads'),
   );
   const app = createReceiverApp({
-    images: new ImagesRepository(db),
+    images: new ImageIngestRepository(db),
+    imageReads: new ImageReadsRepository(db),
     people: new PeopleRepository(db),
     keys,
     privacy: new PrivacyRepository(db),

@@ -1,4 +1,4 @@
-import type { ImagesRepository } from '../../lib/db/images-repo.js';
+import type { ImageSweepRepository } from '../../lib/db/images/sweep-repo.js';
 import type { UnclaimedImagesRepository } from '../../lib/db/unclaimed-images-repo.js';
 import {
   buildImageSubmittedEvent,
@@ -9,7 +9,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
 
 export interface SweepDeps {
-  images: ImagesRepository;
+  images: ImageSweepRepository;
   publisher: Publisher;
   topic: string;
   unpublishedAfterMs: number;
@@ -59,7 +59,7 @@ async function republish(
 }
 
 /**
- * Re-sends the images the queue may have lost (see ImagesRepository.findStranded). Duplicates
+ * Re-sends the images the queue may have lost (see ImageSweepRepository.findStranded). Duplicates
  * are harmless: the processor's claim lets one delivery through and answers the rest 200.
  */
 export async function sweepStrandedImages(deps: SweepDeps): Promise<SweepResult> {
