@@ -1,10 +1,7 @@
 import type { ImageSweepRepository } from '../../lib/db/images/sweep-repo.js';
 import type { UnclaimedImagesRepository } from '../../lib/db/unclaimed-images-repo.js';
-import {
-  buildImageSubmittedEvent,
-  REDEEMER_SOURCE,
-  toStructuredJson,
-} from '../../lib/events/image-event.js';
+import { REDEEMER_SOURCE } from '../../lib/events/image-event.js';
+import { publishImageEvents } from '../../lib/events/publish-image-events.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
 
@@ -43,19 +40,11 @@ export interface SweepResult {
 }
 
 /** Publishes one redeemer event per image and records the publication. */
-async function republish(
+function republish(
   deps: SweepDeps,
   images: Array<{ id: number; path: string }>,
 ): Promise<number[]> {
-  const messages = images.map((image) =>
-    toStructuredJson(
-      buildImageSubmittedEvent({ imageId: image.id, path: image.path }, REDEEMER_SOURCE),
-    ),
-  );
-  await deps.publisher.publish(deps.topic, messages);
-  const imageIds = images.map((image) => image.id);
-  await deps.images.markPublished(imageIds);
-  return imageIds;
+  return publishImageEvents(deps, images, REDEEMER_SOURCE);
 }
 
 /**
