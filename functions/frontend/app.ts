@@ -18,7 +18,7 @@ import type { PeopleRepository } from '../../lib/db/people-repo.js';
 import { imageOr404, readRoutes } from '../../lib/http/read-routes.js';
 import type { PrivacyRepository } from '../../lib/db/privacy-repo.js';
 import type { ResultsRepository } from '../../lib/db/results-repo.js';
-import type { Enroller } from '../../lib/enrolment.js';
+import type { EnrollClient } from '../../lib/enrolment.js';
 import { AppError, isAppError } from '../../lib/errors.js';
 import { findUp } from '../../lib/find-up.js';
 import { principalOf, requireRole } from '../../lib/http/auth.js';
@@ -64,7 +64,7 @@ export interface FrontendDeps {
   audit: AuditRepository;
   sessions: Sessions;
   /** Enrolment from the page; undefined when the frontend has no recognizer secret. */
-  enroller: Enroller | undefined;
+  enroller: EnrollClient | undefined;
   /** Corrections ("this is …", re-scoring); undefined without the recognizer secret. */
   recognizer: Pick<RecognizerClient, 'rescore' | 'refreshGallery'> | undefined;
   faces: FacesRepository;

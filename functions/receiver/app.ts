@@ -27,7 +27,7 @@ import {
   type ImageMetadata,
   type RawMetadata,
 } from '../../lib/submission-metadata.js';
-import { createPerson, enrolPhoto, type Enroller } from '../../lib/enrolment.js';
+import { createPerson, enrolPhoto, type EnrollClient } from '../../lib/enrolment.js';
 import { rescoreRequest } from './rescore.js';
 import { checkKeyName, createKey } from './keys.js';
 import { checkUpload, discardUpload, stageUpload } from './uploads.js';
@@ -52,7 +52,7 @@ export interface ReceiverDeps {
   deadLetters: DeadLettersRepository;
   authenticator: Authenticator;
   publisher: Publisher;
-  enroller: Enroller;
+  enroller: EnrollClient;
   /** Tells the recognizers the gallery changed (after a person is forgotten). */
   galleryChanged: () => Promise<void>;
   topic: string;
