@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DeadLettersRepository } from './db/dead-letters-repo.js';
-import type { ImagesRepository } from './db/images-repo.js';
+import type { ImageIngestRepository } from './db/images/ingest-repo.js';
 import { imageEventDataSchema } from './events/image-event.js';
 import type { Publisher } from './queue/publisher.js';
 
@@ -67,7 +67,8 @@ export async function recordDeadLetter(
 
 export interface ReplayDeps {
   deadLetters: DeadLettersRepository;
-  images: ImagesRepository;
+  /** The receiver's: a replayed event counts as published, like a first one. */
+  images: Pick<ImageIngestRepository, 'markPublished'>;
   publisher: Publisher;
   /** The topic the events came from (the processors' NSQ_TOPIC). */
   topic: string;

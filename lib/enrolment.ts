@@ -12,8 +12,8 @@ import { ENROLMENTS_DIR, removeStoredFile } from './privacy/stored-files.js';
 
 const EXTENSIONS: Record<ImageType, string> = { jpeg: 'jpg', png: 'png', webp: 'webp' };
 
-/** What enrolment needs from the recognizer (lib/recognizer-client implements it). */
-export interface Enroller {
+/** The recognizer's Enroll call as enrolment uses it (lib/recognizer/client implements it; the recognizer's Enroller class does the work behind it). */
+export interface EnrollClient {
   enroll(input: {
     personId: number;
     image: { path: string } | { content: Buffer };
@@ -24,7 +24,7 @@ export interface Enroller {
 export interface EnrolmentDeps {
   people: PeopleRepository;
   privacy: PrivacyRepository;
-  enroller: Enroller;
+  enroller: EnrollClient;
   imagesRoot: string;
   logger: Logger;
 }

@@ -1,7 +1,7 @@
 import type { Box } from './box.js';
 import type { ImageStatus } from './db/schema.js';
 
-/** A face's quality (lib/recognizer-client's FaceQuality); null for faces stored before it existed. */
+/** A face's quality (lib/recognizer/protocol's FaceQuality); null for faces stored before it existed. */
 export interface StoredFaceQuality {
   size: number;
   sharpness: number;

@@ -1,5 +1,6 @@
 import type { FacesRepository, ReplayableFace } from './db/faces-repo.js';
-import type { RecognizerClient, RescoreDecision } from './recognizer-client.js';
+import type { RecognizerClient } from './recognizer/client.js';
+import type { RescoreDecision } from './recognizer/protocol.js';
 
 export interface RescoreFilter {
   /** Only faces of images submitted at or after this time. */

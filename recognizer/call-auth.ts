@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { secretsEqual } from '../lib/auth/api-key.js';
-import { RECOGNIZER_SECRET_METADATA_KEY } from '../lib/recognizer-client.js';
+import { RECOGNIZER_SECRET_METADATA_KEY } from '../lib/recognizer/protocol.js';
 import { grpcStatusOf, toServiceError } from './grpc-errors.js';
 
 type UnaryHandler = (

@@ -8,7 +8,7 @@ import {
   type KnownPhotoListing,
 } from '../lib/known-people-folder.js';
 import type { Logger } from '../lib/logger.js';
-import type { FolderEnrollmentSummary } from '../lib/recognizer-client.js';
+import type { FolderEnrollmentSummary } from '../lib/recognizer/protocol.js';
 import type { EnrollmentOutcome } from './enroller.js';
 import { InferenceError } from './inference-protocol.js';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { PeopleRepository } from '../lib/db/people-repo.js';
-import type { FaceQuality } from '../lib/recognizer-client.js';
+import type { FaceQuality } from '../lib/recognizer/protocol.js';
 import { isStoredByFacetrail } from '../lib/privacy/stored-files.js';
 import type { Box } from './inference-protocol.js';
 import type { Analysis } from './face-analyzer.js';

@@ -1,4 +1,4 @@
-import type { FaceQuality } from '../lib/recognizer-client.js';
+import type { FaceQuality } from '../lib/recognizer/protocol.js';
 import type { MirrorPolicy } from './config.js';
 import { decodeImage, type DecodeOptions } from './decode.js';
 import {

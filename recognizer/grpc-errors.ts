@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { ERRORS, isAppError, type ErrorCode } from '../lib/errors.js';
-import { ERROR_CODE_METADATA_KEY } from '../lib/recognizer-client.js';
+import { ERROR_CODE_METADATA_KEY } from '../lib/recognizer/protocol.js';
 import { isTransientDatabaseError } from '../lib/transient-errors.js';
 import { InferenceError, type InferenceErrorKind } from './inference-protocol.js';
 

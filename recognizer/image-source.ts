@@ -1,13 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { AppError } from '../lib/errors.js';
 import { resolveImagePath } from '../lib/image-paths.js';
+import type { ImageSource__Output } from '../lib/recognizer/protocol.js';
 
 /** The proto's ImageSource as proto-loader delivers it (oneofs: true). */
-export interface ImageSourceMessage {
-  source?: 'path' | 'content' | null;
-  path?: string | null;
-  content?: Uint8Array | null;
-}
+export type ImageSourceMessage = ImageSource__Output;
 
 export interface LoadedImage {
   bytes: Uint8Array;

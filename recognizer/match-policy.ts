@@ -1,4 +1,4 @@
-import type { FaceQuality } from '../lib/recognizer-client.js';
+import type { FaceQuality } from '../lib/recognizer/protocol.js';
 import type { Neighbour } from './gallery.js';
 
 /**

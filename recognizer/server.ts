@@ -5,7 +5,7 @@ import { connectDatabase, type Db } from '../lib/db/connect.js';
 import { PeopleRepository } from '../lib/db/people-repo.js';
 import { PrivacyRepository } from '../lib/db/privacy-repo.js';
 import type { Logger } from '../lib/logger.js';
-import { RECOGNIZER_SERVICE, recognizerServiceDefinition } from '../lib/recognizer-client.js';
+import { RECOGNIZER_SERVICE, recognizerServiceDefinition } from '../lib/recognizer/protocol.js';
 import { requireCallSecret } from './call-auth.js';
 import type { RecognizerConfig } from './config.js';
 import { enrollFolder, NO_FOLDER_ENROLLMENT } from './enroll-folder.js';

@@ -5,11 +5,8 @@ import * as grpc from '@grpc/grpc-js';
 import { decodeDescriptor, encodeDescriptor } from '../lib/db/people-repo.js';
 import { AppError } from '../lib/errors.js';
 import { createLogger } from '../lib/logger.js';
-import {
-  createRecognizerClient,
-  recognizerServiceDefinition,
-  type RecognizerClient,
-} from '../lib/recognizer-client.js';
+import { createRecognizerClient, type RecognizerClient } from '../lib/recognizer/client.js';
+import { recognizerServiceDefinition } from '../lib/recognizer/protocol.js';
 import type { Analysis } from './face-analyzer.js';
 import { DESCRIPTOR_LENGTH, Gallery } from './gallery.js';
 import type { JobHooks } from './inference-pool.js';

@@ -5,9 +5,19 @@ import { AppError } from '../lib/errors.js';
 import {
   INFERENCE_EXCLUSIVE_METADATA_KEY,
   INFERENCE_STARTED_METADATA_KEY,
-  type FaceQuality,
+  type DescribeRequest__Output,
+  type DescribeResponse,
+  type EnrollRequest__Output,
+  type EnrollResponse,
   type FolderEnrollmentSummary,
-} from '../lib/recognizer-client.js';
+  type IdentifyRequest__Output,
+  type IdentifyResponse,
+  type RecognizerHandlers,
+  type RefreshGalleryRequest__Output,
+  type RefreshGalleryResponse,
+  type RescoreRequest__Output,
+  type RescoreResponse,
+} from '../lib/recognizer/protocol.js';
 import type { Enroller } from './enroller.js';
 import { contentHash } from './enroller.js';
 import type { Analysis } from './face-analyzer.js';
@@ -15,7 +25,7 @@ import { DESCRIPTOR_LENGTH, type Gallery, type Neighbour } from './gallery.js';
 import { crashesOn, killThisProcessSoon } from './fault-injection.js';
 import { mapError, toServiceError } from './grpc-errors.js';
 import type { JobHooks } from './inference-pool.js';
-import { loadImageSource, type ImageSourceMessage } from './image-source.js';
+import { loadImageSource } from './image-source.js';
 import type { MatchPolicy } from './match-policy.js';
 
 /** What Describe reports as `detector`: the networks and the settings that change answers. */
@@ -100,29 +110,22 @@ const toWire = (neighbour: Neighbour | undefined): WireMatch | null =>
       }
     : null;
 
-interface RescoreFaceMessage {
-  id?: number;
-  descriptor?: Uint8Array;
-  quality?: FaceQuality | null;
-  descriptorVersion?: string;
-}
-
-type Handler<Request> = (
+type Handler<Request, Response> = (
   request: Request,
   signal: AbortSignal,
-  call: grpc.ServerUnaryCall<Request, unknown>,
-) => Promise<unknown>;
+  call: grpc.ServerUnaryCall<Request, Response>,
+) => Promise<Response>;
 
 /**
  * Wraps an async handler as a grpc-js unary handler: cancellation reaches the handler as an
  * AbortSignal, every failure becomes a status plus the `error-code` trailer, and every call
  * is logged with its outcome and duration.
  */
-function unary<Request>(
+function unary<Request, Response>(
   method: string,
   logger: Logger,
-  handler: Handler<Request>,
-): grpc.handleUnaryCall<Request, unknown> {
+  handler: Handler<Request, Response>,
+): grpc.handleUnaryCall<Request, Response> {
   return (call, callback) => {
     const started = performance.now();
     const controller = new AbortController();
@@ -149,9 +152,7 @@ function unary<Request>(
 }
 
 /** The Recognizer service's handlers (Identify, Enroll, RefreshGallery, Describe). */
-export function createRecognizerService(
-  deps: RecognizerServiceDependencies,
-): grpc.UntypedServiceImplementation {
+export function createRecognizerService(deps: RecognizerServiceDependencies): RecognizerHandlers {
   const { logger } = deps;
   // Refusals carry their own code, so callers know no inference ran on the photo.
   const requireReady = () => {
@@ -187,7 +188,7 @@ export function createRecognizerService(
   const sourceOptions = { imagesRoot: deps.imagesRoot, maxBytes: deps.maxImageBytes };
 
   return {
-    Identify: unary<{ image?: ImageSourceMessage | null }>(
+    Identify: unary<IdentifyRequest__Output, IdentifyResponse>(
       'Identify',
       logger,
       async (request, signal, call) => {
@@ -233,7 +234,7 @@ export function createRecognizerService(
       },
     ),
 
-    Enroll: unary<{ personId?: number; image?: ImageSourceMessage | null; imageName?: string }>(
+    Enroll: unary<EnrollRequest__Output, EnrollResponse>(
       'Enroll',
       logger,
       async (request, signal) => {
@@ -261,12 +262,16 @@ export function createRecognizerService(
       },
     ),
 
-    RefreshGallery: unary<object>('RefreshGallery', logger, async () => {
-      const gallery = await deps.reloadGallery();
-      return { descriptors: gallery.size, people: gallery.people };
-    }),
+    RefreshGallery: unary<RefreshGalleryRequest__Output, RefreshGalleryResponse>(
+      'RefreshGallery',
+      logger,
+      async () => {
+        const gallery = await deps.reloadGallery();
+        return { descriptors: gallery.size, people: gallery.people };
+      },
+    ),
 
-    Rescore: unary<{ faces?: RescoreFaceMessage[] }>('Rescore', logger, async (request) => {
+    Rescore: unary<RescoreRequest__Output, RescoreResponse>('Rescore', logger, async (request) => {
       requireReady();
       const gallery = deps.gallery();
       const decisions = (request.faces ?? []).map((face) => {
@@ -304,7 +309,7 @@ export function createRecognizerService(
       };
     }),
 
-    Describe: unary<object>('Describe', logger, async () => {
+    Describe: unary<DescribeRequest__Output, DescribeResponse>('Describe', logger, async () => {
       const gallery = deps.gallery();
       return {
         backend: deps.state.backend,

@@ -18,7 +18,7 @@ import { loadRedeemerConfig } from '../functions/redeemer/config.js';
 import { createRedeemer } from '../functions/redeemer/wiring.js';
 import { ConfigError, type Env } from '../lib/config/env.js';
 import { connectDatabase } from '../lib/db/connect.js';
-import { ImagesRepository } from '../lib/db/images-repo.js';
+import { ImageClaimsRepository } from '../lib/db/images/claims-repo.js';
 import { DeadLettersRepository } from '../lib/db/dead-letters-repo.js';
 import { recordDeadLetter } from '../lib/dead-letters.js';
 import { migrate } from '../lib/db/migrate.js';
@@ -139,8 +139,7 @@ export async function startFacetrail(
       // This process is the only consumer of its embedded queue: claims left by a run that
       // died go back to PENDING, and everything PENDING is queued again (the queue lived in
       // memory) before anything new can arrive.
-      const images = new ImagesRepository(db);
-      await images.releaseOrphanedClaims();
+      await new ImageClaimsRepository(db).releaseOrphanedClaims();
       const resent = await redeemer.resendAllPending();
       if (resent > 0) log(`recovered ${resent} unfinished image(s) from the previous run`);
     }

@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { replaceSection } from './docs-section.js';
-import { createRecognizerClient } from '../../lib/recognizer-client.js';
+import { createRecognizerClient } from '../../lib/recognizer/client.js';
 import { rssBytes, startCluster, type Cluster } from '../../test/support/cluster.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
 import { FIXTURES } from '../../test/support/fixtures.js';

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PeopleRepository, encodeDescriptor } from '../../lib/db/people-repo.js';
-import { createRecognizerClient, type RecognizerClient } from '../../lib/recognizer-client.js';
+import { createRecognizerClient, type RecognizerClient } from '../../lib/recognizer/client.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
 import {
   startRecognizer,

@@ -3,7 +3,7 @@
  * photos, and hold out whole people as strangers, rotating the held-out group (k folds) so
  * that every person is a stranger once. Matching uses the recognizer's own Gallery.
  */
-import type { FaceQuality } from '../../lib/recognizer-client.js';
+import type { FaceQuality } from '../../lib/recognizer/protocol.js';
 import { Gallery, type MatchStrategy } from '../../recognizer/gallery.js';
 import type { Box } from '../../lib/box.js';
 

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { Gallery, type GalleryEntry, type MatchStrategy } from '../../recognizer/gallery.js';
-import type { IdentifyResult } from '../../lib/recognizer-client.js';
+import type { IdentifyResult } from '../../lib/recognizer/protocol.js';
 import { Baseline } from './baseline.js';
 import type { BenchContext, SectionResult } from './context.js';
 import type { BenchRecognizer } from './harness.js';

@@ -8,7 +8,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FaceQuality } from '../../lib/recognizer-client.js';
+import type { FaceQuality } from '../../lib/recognizer/protocol.js';
 import type { RecognizerConfig } from '../../recognizer/config.js';
 import { enrolmentRefusal, type EnrolmentQuality } from '../../recognizer/enroller.js';
 import { MatchPolicy } from '../../recognizer/match-policy.js';

@@ -12,13 +12,13 @@ import helmet from 'helmet';
 import { DateTime } from 'luxon';
 import type { AuditRepository } from '../../lib/db/audit-repo.js';
 import type { FacesRepository } from '../../lib/db/faces-repo.js';
-import type { ImagesRepository } from '../../lib/db/images-repo.js';
+import type { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
 import type { PeopleAdminRepository } from '../../lib/db/people-admin-repo.js';
 import type { PeopleRepository } from '../../lib/db/people-repo.js';
 import { imageOr404, readRoutes } from '../../lib/http/read-routes.js';
 import type { PrivacyRepository } from '../../lib/db/privacy-repo.js';
 import type { ResultsRepository } from '../../lib/db/results-repo.js';
-import type { Enroller } from '../../lib/enrolment.js';
+import type { EnrollClient } from '../../lib/enrolment.js';
 import { AppError, isAppError } from '../../lib/errors.js';
 import { findUp } from '../../lib/find-up.js';
 import { principalOf, requireRole } from '../../lib/http/auth.js';
@@ -33,7 +33,7 @@ import type { Metrics } from '../../lib/http/metrics.js';
 import { isMultipart, parseMultipart, type FormFile } from '../../lib/http/multipart.js';
 import type { Logger } from '../../lib/logger.js';
 import { deleteImage, forgetPerson } from '../../lib/privacy/forgetting.js';
-import type { RecognizerClient } from '../../lib/recognizer-client.js';
+import type { RecognizerClient } from '../../lib/recognizer/client.js';
 import { assignFace, rescoreRecent } from './face-actions.js';
 import { resolveQuery, zoneOf } from './filters.js';
 import type { SafeHtml } from './html.js';
@@ -56,7 +56,7 @@ import { faceCrop, fullPhoto, initialsSvg, thumbnail, uprightSize } from './phot
 import { sessionExpired, type Sessions } from './session.js';
 
 export interface FrontendDeps {
-  images: ImagesRepository;
+  images: ImageReadsRepository;
   results: ResultsRepository;
   people: PeopleRepository;
   peopleAdmin: PeopleAdminRepository;
@@ -64,7 +64,7 @@ export interface FrontendDeps {
   audit: AuditRepository;
   sessions: Sessions;
   /** Enrolment from the page; undefined when the frontend has no recognizer secret. */
-  enroller: Enroller | undefined;
+  enroller: EnrollClient | undefined;
   /** Corrections ("this is …", re-scoring); undefined without the recognizer secret. */
   recognizer: Pick<RecognizerClient, 'rescore' | 'refreshGallery'> | undefined;
   faces: FacesRepository;

@@ -11,7 +11,7 @@ import { AppError } from '../../lib/errors.js';
 import { resolveImagePath } from '../../lib/image-paths.js';
 import type { Logger } from '../../lib/logger.js';
 import { ENROLMENTS_DIR } from '../../lib/privacy/stored-files.js';
-import type { RecognizerClient } from '../../lib/recognizer-client.js';
+import type { RecognizerClient } from '../../lib/recognizer/client.js';
 import { rescoreFaces, type RescoreSummary } from '../../lib/rescore.js';
 import type { Flash } from './pages/layout.js';
 import type { Actor } from './people-actions.js';

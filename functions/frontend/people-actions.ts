@@ -2,7 +2,7 @@ import type { AuditEntry, AuditRepository } from '../../lib/db/audit-repo.js';
 import type { PeopleAdminRepository } from '../../lib/db/people-admin-repo.js';
 import { PersonExistsError, type PeopleRepository } from '../../lib/db/people-repo.js';
 import type { PrivacyRepository } from '../../lib/db/privacy-repo.js';
-import { createPerson, enrolPhoto, type Enroller } from '../../lib/enrolment.js';
+import { createPerson, enrolPhoto, type EnrollClient } from '../../lib/enrolment.js';
 import { AppError, isAppError } from '../../lib/errors.js';
 import type { FormFile } from '../../lib/http/multipart.js';
 import { sniffImageType } from '../../lib/image-type.js';
@@ -16,7 +16,7 @@ export interface PeopleActionDeps {
   privacy: PrivacyRepository;
   audit: AuditRepository;
   /** Undefined when the frontend cannot reach the recognizer (no RECOGNIZER_SECRET). */
-  enroller: Enroller | undefined;
+  enroller: EnrollClient | undefined;
   /** Tells the recognizers their gallery changed (they also poll for it). */
   galleryChanged: () => Promise<void>;
   imagesRoot: string;

@@ -2,7 +2,7 @@ import { Authenticator } from '../../lib/auth/authenticator.js';
 import { AuditRepository } from '../../lib/db/audit-repo.js';
 import { connectDatabase, databaseAnswers } from '../../lib/db/connect.js';
 import { FacesRepository } from '../../lib/db/faces-repo.js';
-import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
 import { KeysRepository } from '../../lib/db/keys-repo.js';
 import { PeopleAdminRepository } from '../../lib/db/people-admin-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
@@ -10,7 +10,7 @@ import { PrivacyRepository } from '../../lib/db/privacy-repo.js';
 import { ResultsRepository } from '../../lib/db/results-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
-import { createRecognizerClient } from '../../lib/recognizer-client.js';
+import { createRecognizerClient } from '../../lib/recognizer/client.js';
 import { createFrontendApp } from './app.js';
 import type { FrontendConfig } from './config.js';
 import { createSessions } from './session.js';
@@ -42,7 +42,7 @@ export function createFrontend(
       })
     : undefined;
   const app = createFrontendApp({
-    images: new ImagesRepository(db),
+    images: new ImageReadsRepository(db),
     results: new ResultsRepository(db),
     people: new PeopleRepository(db),
     peopleAdmin: new PeopleAdminRepository(db, now),

@@ -1,10 +1,10 @@
-import type { Claim, ImagesRepository, NewFace } from '../../lib/db/images-repo.js';
+import type { Claim, ImageClaimsRepository, NewFace } from '../../lib/db/images/claims-repo.js';
 import type { Logger } from '../../lib/logger.js';
 import { ERRORS } from '../../lib/errors.js';
 import { judgeRecognizerFailure } from './recognizer-failure.js';
 import type { Box } from '../../lib/box.js';
 
-/** A face as the recognizer reports it (lib/recognizer-client's Identify result). */
+/** A face as the recognizer reports it (lib/recognizer/protocol's IdentifyResult). */
 export interface IdentifiedFace {
   box: Box;
   score: number;
@@ -23,7 +23,7 @@ export interface IdentifyAnswer {
 }
 
 export interface ProcessDeps {
-  images: ImagesRepository;
+  images: ImageClaimsRepository;
   /** `exclusive`: run alone on the recognizer (a photo that crashed one before). */
   identify: (request: { path: string; exclusive?: boolean }) => Promise<IdentifyAnswer>;
   /** False while the recognizer is known to be down (breaker open, or half-open and not SERVING). */

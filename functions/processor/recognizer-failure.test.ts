@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
-import type { Claim, ImagesRepository } from '../../lib/db/images-repo.js';
+import type { Claim, ImageClaimsRepository } from '../../lib/db/images/claims-repo.js';
 import { createLogger } from '../../lib/logger.js';
-import { RecognizerError } from '../../lib/recognizer-client.js';
+import { RecognizerError } from '../../lib/recognizer/client.js';
 import { processImage } from './process-image.js';
 import { ProbeFailedError } from './recognizer-breaker.js';
 import { judgeRecognizerFailure } from './recognizer-failure.js';
@@ -121,12 +121,12 @@ function fakeImages() {
     },
     complete: async () => true,
   };
-  return { row, images: images as unknown as ImagesRepository };
+  return { row, images: images as unknown as ImageClaimsRepository };
 }
 
 describe('processImage with a photo that takes the recognizer process down', () => {
   const deps = (
-    images: ImagesRepository,
+    images: ImageClaimsRepository,
     identify: (r: { exclusive?: boolean }) => Promise<never>,
   ) => ({
     images,

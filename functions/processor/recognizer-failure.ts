@@ -1,6 +1,6 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { ErrorCode } from '../../lib/errors.js';
-import { RecognizerError } from '../../lib/recognizer-client.js';
+import { RecognizerError } from '../../lib/recognizer/client.js';
 import { isBreakerOpenError, ProbeFailedError } from './recognizer-breaker.js';
 
 /**

@@ -1,8 +1,8 @@
 import { connectDatabase, databaseAnswers } from '../../lib/db/connect.js';
-import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { ImageClaimsRepository } from '../../lib/db/images/claims-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
-import { createRecognizerClient } from '../../lib/recognizer-client.js';
+import { createRecognizerClient } from '../../lib/recognizer/client.js';
 import { createProcessorApp } from './app.js';
 import type { ProcessorConfig } from './config.js';
 import { createRecognizerBreaker } from './recognizer-breaker.js';
@@ -39,7 +39,7 @@ export function createProcessor(config: ProcessorConfig, logger: Logger) {
   guarded.breaker.on('halfOpen', onState('halfOpen'));
   guarded.breaker.on('close', onState('close'));
   const app = createProcessorApp({
-    images: new ImagesRepository(db),
+    images: new ImageClaimsRepository(db),
     identify: guarded.identify,
     admits: () => guarded.admits(),
     leaseMs: config.leaseMs,

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { parse as parseDisposition } from 'content-disposition';
 import express, { type Request, type Response, type Router } from 'express';
 import { AppError } from '../../lib/errors.js';
-import type { IdempotencyInput, ImagesRepository } from '../../lib/db/images-repo.js';
-import type { ImageInserts } from '../../lib/db/image-inserts.js';
+import type { IdempotencyInput, ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
+import type { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
+import type { ImageInserts } from '../../lib/db/images/batch-inserts.js';
 import type { Authenticator } from '../../lib/auth/authenticator.js';
 import type { KeysRepository } from '../../lib/db/keys-repo.js';
 import type { DeadLettersRepository } from '../../lib/db/dead-letters-repo.js';
@@ -27,7 +28,7 @@ import {
   type ImageMetadata,
   type RawMetadata,
 } from '../../lib/submission-metadata.js';
-import { createPerson, enrolPhoto, type Enroller } from '../../lib/enrolment.js';
+import { createPerson, enrolPhoto, type EnrollClient } from '../../lib/enrolment.js';
 import { IngestBatcher } from './ingest-batcher.js';
 import { rescoreRequest } from './rescore.js';
 import { checkKeyName, createKey } from './keys.js';
@@ -43,7 +44,9 @@ import {
 } from './submit-images.js';
 
 export interface ReceiverDeps {
-  images: ImagesRepository;
+  images: ImageIngestRepository;
+  /** Records by id: GET /images/:id and the answer to a replayed submission. */
+  imageReads: ImageReadsRepository;
   /** Many submissions' rows in one transaction (the ingest batcher's writes). */
   imageInserts: ImageInserts;
   people: PeopleRepository;
@@ -53,7 +56,7 @@ export interface ReceiverDeps {
   deadLetters: DeadLettersRepository;
   authenticator: Authenticator;
   publisher: Publisher;
-  enroller: Enroller;
+  enroller: EnrollClient;
   /** Tells the recognizers the gallery changed (after a person is forgotten). */
   galleryChanged: () => Promise<void>;
   topic: string;
@@ -184,6 +187,7 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
   const app = express.Router();
   const submitDeps = {
     images: deps.images,
+    imageReads: deps.imageReads,
     publisher: deps.publisher,
     batcher: new IngestBatcher({
       inserts: deps.imageInserts,
@@ -323,7 +327,7 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
   app.get('/images', viewer, async (req, res) => {
     res.json(await deps.images.list(listFilter(req, 50)));
   });
-  app.use(readRoutes(deps, [viewer]));
+  app.use(readRoutes({ images: deps.imageReads, people: deps.people }, [viewer]));
 
   app.post('/people', admin, async (req, res) => {
     if (!isJson(req))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import type { InsertRequest } from '../../lib/db/image-inserts.js';
-import type { IdempotencyInput, NewImage } from '../../lib/db/images-repo.js';
+import type { InsertRequest } from '../../lib/db/images/batch-inserts.js';
+import type { IdempotencyInput, NewImage } from '../../lib/db/images/ingest-repo.js';
 import { createLogger } from '../../lib/logger.js';
 import { IngestBatcher } from './ingest-batcher.js';
 

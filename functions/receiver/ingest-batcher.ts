@@ -1,5 +1,9 @@
-import type { ImageInserts } from '../../lib/db/image-inserts.js';
-import type { IdempotencyInput, ImagesRepository, NewImage } from '../../lib/db/images-repo.js';
+import type { ImageInserts } from '../../lib/db/images/batch-inserts.js';
+import type {
+  IdempotencyInput,
+  ImageIngestRepository,
+  NewImage,
+} from '../../lib/db/images/ingest-repo.js';
 import { buildImageSubmittedEvent, toStructuredJson } from '../../lib/events/image-event.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
@@ -16,7 +20,7 @@ export const MAX_BATCHES_IN_FLIGHT = 2;
 
 export interface IngestBatcherDeps {
   inserts: Pick<ImageInserts, 'insertAll'>;
-  images: Pick<ImagesRepository, 'createImages' | 'markPublished'>;
+  images: Pick<ImageIngestRepository, 'createImages' | 'markPublished'>;
   publisher: Publisher;
   topic: string;
   logger: Logger;

@@ -1,7 +1,12 @@
 import pMap from 'p-map';
 import { AppError, isAppError } from '../../lib/errors.js';
-import type { ImagesRepository, IdempotencyInput, NewImage } from '../../lib/db/images-repo.js';
-import { IdempotencyConflictError } from '../../lib/db/images-repo.js';
+import type {
+  ImageIngestRepository,
+  IdempotencyInput,
+  NewImage,
+} from '../../lib/db/images/ingest-repo.js';
+import { IdempotencyConflictError } from '../../lib/db/images/ingest-repo.js';
+import type { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
 import { buildImageSubmittedEvent, toStructuredJson } from '../../lib/events/image-event.js';
 import { resolveImagePath } from '../../lib/image-paths.js';
 import { sniffImageFile } from '../../lib/image-type.js';
@@ -29,7 +34,8 @@ export const PATH_CHECK_CONCURRENCY = 16;
 const UNREADABLE_CODES = new Set(['EMFILE', 'ENFILE', 'EACCES', 'EPERM', 'EIO', 'ENAMETOOLONG']);
 
 export interface SubmitDeps {
-  images: ImagesRepository;
+  images: ImageIngestRepository;
+  imageReads: Pick<ImageReadsRepository, 'getMany'>;
   publisher: Publisher;
   /** Writes and publishes submissions by path together with others arriving meanwhile. */
   batcher: Pick<IngestBatcher, 'accept'>;
@@ -227,7 +233,7 @@ async function conflictAsAppError<T>(create: () => Promise<T>): Promise<T> {
 
 /** A repeated request: what the first one created, as it stands now; nothing is published again. */
 async function replayResult(deps: SubmitDeps, ids: number[]): Promise<SubmitResult> {
-  const records = await deps.images.getMany(ids);
+  const records = await deps.imageReads.getMany(ids);
   return {
     items: records.map((record) => ({ id: record.id, path: record.path, status: record.status })),
     accepted: records.length,

@@ -1,8 +1,9 @@
 import { Authenticator } from '../../lib/auth/authenticator.js';
 import { connectDatabase, databaseAnswers } from '../../lib/db/connect.js';
 import { FacesRepository } from '../../lib/db/faces-repo.js';
-import { ImageInserts } from '../../lib/db/image-inserts.js';
-import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { ImageInserts } from '../../lib/db/images/batch-inserts.js';
+import { ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
+import { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
 import { KeysRepository } from '../../lib/db/keys-repo.js';
 import { DeadLettersRepository } from '../../lib/db/dead-letters-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
@@ -11,7 +12,7 @@ import { createMetrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
 import { nsqPublisher } from '../../lib/queue/nsq-writer.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
-import { createRecognizerClient } from '../../lib/recognizer-client.js';
+import { createRecognizerClient } from '../../lib/recognizer/client.js';
 import { rescoreFaces } from '../../lib/rescore.js';
 import { createReceiverApp } from './app.js';
 import type { ReceiverConfig } from './config.js';
@@ -46,7 +47,8 @@ export function createReceiver(
       logger.warn({ err: (error as Error).message }, 'could not sweep staged uploads'),
   );
   const app = createReceiverApp({
-    images: new ImagesRepository(db),
+    images: new ImageIngestRepository(db),
+    imageReads: new ImageReadsRepository(db),
     imageInserts: new ImageInserts(db),
     people: new PeopleRepository(db),
     keys,

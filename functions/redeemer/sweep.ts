@@ -1,15 +1,12 @@
-import type { ImagesRepository } from '../../lib/db/images-repo.js';
+import type { ImageSweepRepository } from '../../lib/db/images/sweep-repo.js';
 import type { UnclaimedImagesRepository } from '../../lib/db/unclaimed-images-repo.js';
-import {
-  buildImageSubmittedEvent,
-  REDEEMER_SOURCE,
-  toStructuredJson,
-} from '../../lib/events/image-event.js';
+import { REDEEMER_SOURCE } from '../../lib/events/image-event.js';
+import { publishImageEvents } from '../../lib/events/publish-image-events.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
 
 export interface SweepDeps {
-  images: ImagesRepository;
+  images: ImageSweepRepository;
   publisher: Publisher;
   topic: string;
   unpublishedAfterMs: number;
@@ -43,23 +40,15 @@ export interface SweepResult {
 }
 
 /** Publishes one redeemer event per image and records the publication. */
-async function republish(
+function republish(
   deps: SweepDeps,
   images: Array<{ id: number; path: string }>,
 ): Promise<number[]> {
-  const messages = images.map((image) =>
-    toStructuredJson(
-      buildImageSubmittedEvent({ imageId: image.id, path: image.path }, REDEEMER_SOURCE),
-    ),
-  );
-  await deps.publisher.publish(deps.topic, messages);
-  const imageIds = images.map((image) => image.id);
-  await deps.images.markPublished(imageIds);
-  return imageIds;
+  return publishImageEvents(deps, images, REDEEMER_SOURCE);
 }
 
 /**
- * Re-sends the images the queue may have lost (see ImagesRepository.findStranded). Duplicates
+ * Re-sends the images the queue may have lost (see ImageSweepRepository.findStranded). Duplicates
  * are harmless: the processor's claim lets one delivery through and answers the rest 200.
  */
 export async function sweepStrandedImages(deps: SweepDeps): Promise<SweepResult> {

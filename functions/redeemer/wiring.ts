@@ -1,5 +1,5 @@
 import { connectDatabase, databaseAnswers } from '../../lib/db/connect.js';
-import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { ImageSweepRepository } from '../../lib/db/images/sweep-repo.js';
 import { PrivacyRepository } from '../../lib/db/privacy-repo.js';
 import { createMetrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
@@ -37,7 +37,7 @@ export function createRedeemer(
           queued: () => queuedMessages(queueStats, config.topic, config.channel, overrides.fetch),
         }
       : undefined,
-    images: new ImagesRepository(db),
+    images: new ImageSweepRepository(db),
     publisher,
     topic: config.topic,
     unpublishedAfterMs: config.unpublishedAfterMs,

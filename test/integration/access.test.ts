@@ -9,7 +9,7 @@ import { loadReceiverConfig } from '../../functions/receiver/config.js';
 import { createReceiver } from '../../functions/receiver/wiring.js';
 import { loadRedeemerConfig } from '../../functions/redeemer/config.js';
 import { createRedeemer } from '../../functions/redeemer/wiring.js';
-import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
 import type { RunningFunctionServer } from '../../lib/http/function-server.js';
 import { createLogger } from '../../lib/logger.js';
@@ -66,7 +66,7 @@ describe('who may call what: every route × every role', () => {
   const servers = {} as Record<Fn, RunningFunctionServer>;
   const closers: Array<() => Promise<void>> = [];
   const keys = {} as Record<Who, string | undefined>;
-  let images: ImagesRepository;
+  let ingest: ImageIngestRepository;
   let people: PeopleRepository;
   let imageId = 0;
   let personId = 0;
@@ -89,7 +89,7 @@ describe('who may call what: every route × every role', () => {
     data: '--x-boundary\r\nContent-Disposition: form-data; name="name"\r\n\r\nNobody\r\n--x-boundary--\r\n',
   });
   let mergeFrom = 0;
-  const newImage = async () => `/images/${(await images.createImages(['door-1/a.jpg'])).ids[0]!}`;
+  const newImage = async () => `/images/${(await ingest.createImages(['door-1/a.jpg'])).ids[0]!}`;
 
   const TABLE: Route[] = [
     // receiver: cameras submit, screens and people read, admins enrol, forget and hold keys
@@ -387,7 +387,7 @@ describe('who may call what: every route × every role', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    images = new ImagesRepository(database.db);
+    ingest = new ImageIngestRepository(database.db);
     people = new PeopleRepository(database.db);
     root = await mkdtemp(path.join(tmpdir(), 'facetrail-access-'));
     await mkdir(path.join(root, 'door-1'));
@@ -446,7 +446,7 @@ describe('who may call what: every route × every role', () => {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     });
     expect(revoked.status).toBe(204);
-    imageId = (await images.createImages(['door-1/a.jpg'])).ids[0]!;
+    imageId = (await ingest.createImages(['door-1/a.jpg'])).ids[0]!;
     personId = (await people.create('Somebody')).id;
     // An enrolment photo facetrail stored (its thumbnail route needs a file).
     await mkdir(path.join(root, 'enrolments', String(personId)), { recursive: true });

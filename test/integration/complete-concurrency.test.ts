@@ -1,6 +1,11 @@
 import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { ImagesRepository, type Claim, type NewFace } from '../../lib/db/images-repo.js';
+import { ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
+import {
+  ImageClaimsRepository,
+  type Claim,
+  type NewFace,
+} from '../../lib/db/images/claims-repo.js';
 
 /** Runs `run` on every item, `width` at a time; a rejection is kept as its error, not thrown. */
 async function inParallel<T, R>(
@@ -25,11 +30,13 @@ async function inParallel<T, R>(
 /** Issue 9 finding 2: images that finish together must not deadlock on the faces table. */
 describe('completing many images at once on MariaDB', () => {
   let test: TestDatabase;
-  let images: ImagesRepository;
+  let ingest: ImageIngestRepository;
+  let claims: ImageClaimsRepository;
 
   beforeAll(async () => {
     test = await createTestDatabase('facetrail_complete');
-    images = new ImagesRepository(test.db);
+    ingest = new ImageIngestRepository(test.db);
+    claims = new ImageClaimsRepository(test.db);
   });
   afterAll(async () => {
     await test?.drop();
@@ -46,7 +53,7 @@ describe('completing many images at once on MariaDB', () => {
   async function claimAll(ids: number[]): Promise<Claim[]> {
     return Promise.all(
       ids.map(async (id) => {
-        const outcome = await images.claim(id, 60_000);
+        const outcome = await claims.claim(id, 60_000);
         if (outcome.kind !== 'claimed') throw new Error(`image ${id} not claimed: ${outcome.kind}`);
         return outcome.claim;
       }),
@@ -56,12 +63,12 @@ describe('completing many images at once on MariaDB', () => {
   it.each([1, 2, 3, 4, 5])(
     'round %i: 40 images × 12 at once all complete, with exactly their faces',
     async () => {
-      const { ids } = await images.createImages(
+      const { ids } = await ingest.createImages(
         Array.from({ length: 40 }, (_, index) => `round/${index}.jpg`),
       );
-      const claims = await claimAll(ids);
-      const results = await inParallel(claims, 12, (claim) =>
-        images.complete(claim, facesFor(claim.id)),
+      const held = await claimAll(ids);
+      const results = await inParallel(held, 12, (claim) =>
+        claims.complete(claim, facesFor(claim.id)),
       );
       expect(results.filter((result) => result !== true)).toEqual([]);
 
@@ -84,10 +91,10 @@ describe('completing many images at once on MariaDB', () => {
   );
 
   it('a second completion under a stale claim writes nothing', async () => {
-    const { ids } = await images.createImages(['stale.jpg']);
+    const { ids } = await ingest.createImages(['stale.jpg']);
     const [claim] = await claimAll(ids);
-    expect(await images.complete(claim!, facesFor(1))).toBe(true);
-    expect(await images.complete(claim!, facesFor(2))).toBe(false);
+    expect(await claims.complete(claim!, facesFor(1))).toBe(true);
+    expect(await claims.complete(claim!, facesFor(2))).toBe(false);
     const faces = await test.db
       .selectFrom('faces')
       .select('id')

@@ -9,7 +9,8 @@ import { loadProcessorConfig } from '../../functions/processor/config.js';
 import { createProcessor } from '../../functions/processor/wiring.js';
 import { generateApiKey, hashApiKey } from '../../lib/auth/api-key.js';
 import { buildImageSubmittedEvent } from '../../lib/events/image-event.js';
-import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
+import { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
 import type { ImageRecord } from '../../lib/image-record.js';
 import { KeysRepository } from '../../lib/db/keys-repo.js';
 import type { RunningFunctionServer } from '../../lib/http/function-server.js';
@@ -48,10 +49,11 @@ describe('correcting the recogniser from the page', () => {
   let browser: Browser;
   let adminKey = '';
   const ids = { first: 0, later: 0, other: 0 };
-  const images = () => new ImagesRepository(database.db);
+  const ingest = () => new ImageIngestRepository(database.db);
+  const reads = () => new ImageReadsRepository(database.db);
 
   async function processPhoto(relative: string): Promise<number> {
-    const [id] = (await images().createImages([relative])).ids;
+    const [id] = (await ingest().createImages([relative])).ids;
     const message = HTTP.binary(buildImageSubmittedEvent({ imageId: id!, path: relative }));
     const response = await fetch(processorServer.url, {
       method: 'POST',
@@ -70,7 +72,7 @@ describe('correcting the recogniser from the page', () => {
     await page.fill('input[name="key"]', adminKey);
     await Promise.all([page.waitForURL(`${server.url}/`), page.click('button[type="submit"]')]);
   };
-  const record = async (id: number): Promise<ImageRecord> => (await images().get(id))!;
+  const record = async (id: number): Promise<ImageRecord> => (await reads().get(id))!;
 
   beforeAll(async () => {
     [database, browser] = await Promise.all([createTestDatabase(), launchChromium()]);

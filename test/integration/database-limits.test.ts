@@ -12,7 +12,8 @@ import { createFrontend } from '../../functions/frontend/wiring.js';
 import { createProcessorApp } from '../../functions/processor/app.js';
 import { connectDatabase } from '../../lib/db/connect.js';
 import { createMetrics } from '../../lib/http/metrics.js';
-import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
+import { ImageClaimsRepository } from '../../lib/db/images/claims-repo.js';
 import type { RunningFunctionServer } from '../../lib/http/function-server.js';
 import { createLogger } from '../../lib/logger.js';
 import { isTransientDatabaseError } from '../../lib/transient-errors.js';
@@ -114,7 +115,7 @@ describe('database limits on MariaDB', () => {
     const db = connectDatabase({ url: `mysql://root@127.0.0.1:${closed}/${database.name}` });
     closers.push(() => db.destroy());
     const app = createProcessorApp({
-      images: new ImagesRepository(db),
+      images: new ImageClaimsRepository(db),
       // The recognizer is not the subject here: it is up and never reached.
       admits: async () => true,
       identify: async () => ({ faces: [] }),
@@ -154,7 +155,7 @@ describe('database limits on MariaDB', () => {
     });
     const {
       ids: [image],
-    } = await new ImagesRepository(database.db).createImages(['held.jpg']);
+    } = await new ImageIngestRepository(database.db).createImages(['held.jpg']);
     // Another session write-locks the table: the receiver's one connection waits on it.
     const locker = await createConnection(`${TEST_MYSQL_URL}/${database.name}`);
     try {
@@ -234,7 +235,7 @@ describe('database limits on MariaDB', () => {
 
   it('the redeemer answers a queue outage with 503 QUEUE_UNAVAILABLE, not a database error', async () => {
     // PENDING and never published for a minute: the sweep re-sends it.
-    const { ids } = await new ImagesRepository(database.db).createImages(['stranded.jpg']);
+    const { ids } = await new ImageIngestRepository(database.db).createImages(['stranded.jpg']);
     await database.db
       .updateTable('images')
       .set({ updated_at: new Date(Date.now() - 60_000) })

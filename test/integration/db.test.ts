@@ -2,17 +2,29 @@ import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { waitFor } from '../support/wait-for.js';
 import { migrate } from '../../lib/db/migrate.js';
-import { ImagesRepository, IdempotencyConflictError } from '../../lib/db/images-repo.js';
+import {
+  ImageIngestRepository,
+  IdempotencyConflictError,
+} from '../../lib/db/images/ingest-repo.js';
+import { ImageClaimsRepository } from '../../lib/db/images/claims-repo.js';
+import { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
+import { ImageSweepRepository } from '../../lib/db/images/sweep-repo.js';
 import { PeopleRepository, PersonExistsError } from '../../lib/db/people-repo.js';
 
 describe.each(['mysql', 'sqlite'] as const)('database on %s', (kind) => {
   let test: TestDatabase;
-  let images: ImagesRepository;
+  let ingest: ImageIngestRepository;
+  let claims: ImageClaimsRepository;
+  let reads: ImageReadsRepository;
+  let sweep: ImageSweepRepository;
   let people: PeopleRepository;
 
   beforeAll(async () => {
     test = await createTestDatabase('facetrail_test', { kind });
-    images = new ImagesRepository(test.db);
+    ingest = new ImageIngestRepository(test.db);
+    claims = new ImageClaimsRepository(test.db);
+    reads = new ImageReadsRepository(test.db);
+    sweep = new ImageSweepRepository(test.db);
     people = new PeopleRepository(test.db);
   });
   afterAll(async () => {
@@ -48,18 +60,18 @@ describe.each(['mysql', 'sqlite'] as const)('database on %s', (kind) => {
   });
 
   it('creates PENDING images and replays an idempotent request', async () => {
-    const first = await images.createImages(['a.jpg', 'b.jpg'], { key: 'k1', requestHash: 'h1' });
+    const first = await ingest.createImages(['a.jpg', 'b.jpg'], { key: 'k1', requestHash: 'h1' });
     expect(first.replayed).toBe(false);
-    const again = await images.createImages(['a.jpg', 'b.jpg'], { key: 'k1', requestHash: 'h1' });
+    const again = await ingest.createImages(['a.jpg', 'b.jpg'], { key: 'k1', requestHash: 'h1' });
     expect(again).toEqual({ ids: first.ids, replayed: true });
     await expect(
-      images.createImages(['c.jpg'], { key: 'k1', requestHash: 'other' }),
+      ingest.createImages(['c.jpg'], { key: 'k1', requestHash: 'other' }),
     ).rejects.toBeInstanceOf(IdempotencyConflictError);
     // Keys are opaque: another case is another key, on both dialects.
     expect(
-      (await images.createImages(['c.jpg'], { key: 'K1', requestHash: 'other' })).replayed,
+      (await ingest.createImages(['c.jpg'], { key: 'K1', requestHash: 'other' })).replayed,
     ).toBe(false);
-    const record = await images.get(first.ids[0]!);
+    const record = await reads.get(first.ids[0]!);
     expect(record).toMatchObject({
       path: 'a.jpg',
       status: 'PENDING',
@@ -71,15 +83,15 @@ describe.each(['mysql', 'sqlite'] as const)('database on %s', (kind) => {
   });
 
   it('lets exactly one of two racing claims win, and fences the loser out', async () => {
-    const { ids } = await images.createImages(['race.jpg']);
+    const { ids } = await ingest.createImages(['race.jpg']);
     const id = ids[0]!;
-    const outcomes = await Promise.all([images.claim(id, 60_000), images.claim(id, 60_000)]);
+    const outcomes = await Promise.all([claims.claim(id, 60_000), claims.claim(id, 60_000)]);
     expect(outcomes.filter((outcome) => outcome.kind === 'claimed')).toHaveLength(1);
     expect(outcomes.filter((outcome) => outcome.kind === 'busy')).toHaveLength(1);
     const claimed = outcomes.find((outcome) => outcome.kind === 'claimed');
     if (claimed?.kind !== 'claimed') throw new Error('no claim');
     const stale = { ...claimed.claim, attempts: claimed.claim.attempts - 1 };
-    expect(await images.complete(stale, [])).toBe(false);
+    expect(await claims.complete(stale, [])).toBe(false);
     const person = await people.create('Race Winner');
     const face = {
       box: { x: 1, y: 2, width: 30, height: 40 },
@@ -88,41 +100,41 @@ describe.each(['mysql', 'sqlite'] as const)('database on %s', (kind) => {
       distance: 0.3,
     };
     expect(
-      await images.complete(claimed.claim, [face, { ...face, personId: null, distance: null }]),
+      await claims.complete(claimed.claim, [face, { ...face, personId: null, distance: null }]),
     ).toBe(true);
-    expect(await images.complete(claimed.claim, [face])).toBe(false);
-    expect(await images.claim(id, 60_000)).toEqual({ kind: 'final', status: 'PROCESSED' });
-    const record = await images.get(id);
+    expect(await claims.complete(claimed.claim, [face])).toBe(false);
+    expect(await claims.claim(id, 60_000)).toEqual({ kind: 'final', status: 'PROCESSED' });
+    const record = await reads.get(id);
     expect(record?.status).toBe('PROCESSED');
     expect(record?.faces).toHaveLength(2);
     expect(record?.people).toEqual([{ id: person.id, name: 'Race Winner' }]);
   });
 
   it('re-claims a PROCESSING image only after its lease expired', async () => {
-    const { ids } = await images.createImages(['lease.jpg']);
-    const first = await images.claim(ids[0]!, 1);
+    const { ids } = await ingest.createImages(['lease.jpg']);
+    const first = await claims.claim(ids[0]!, 1);
     expect(first.kind).toBe('claimed');
     // Once the 1 ms lease ran out, another claim takes it over.
     const second = await waitFor(
       'the lease to expire',
       async () => {
-        const outcome = await images.claim(ids[0]!, 60_000);
+        const outcome = await claims.claim(ids[0]!, 60_000);
         return outcome.kind === 'claimed' ? outcome : undefined;
       },
       { timeoutMs: 5_000, intervalMs: 5 },
     );
     expect(second).toMatchObject({ kind: 'claimed', claim: { attempts: 2 } });
     if (first.kind !== 'claimed') throw new Error('no claim');
-    expect(await images.fail(first.claim, 'X', 'lost lease')).toBe(false);
+    expect(await claims.fail(first.claim, 'X', 'lost lease')).toBe(false);
   });
 
   it('finds stranded images for the redeemer', async () => {
-    const { ids } = await images.createImages(['never-published.jpg', 'published.jpg']);
-    await images.markPublished([ids[1]!]);
+    const { ids } = await ingest.createImages(['never-published.jpg', 'published.jpg']);
+    await ingest.markPublished([ids[1]!]);
     const stranded = await waitFor(
       'the unpublished image to count as stranded (10 ms)',
       async () => {
-        const found = await images.findStranded({
+        const found = await sweep.findStranded({
           unpublishedMs: 10,
           republishAfterMs: 60_000,
           limit: 100,

@@ -8,7 +8,9 @@ import type { Role } from '../../lib/db/schema.js';
 import { createLogger } from '../../lib/logger.js';
 import { loadFrontendConfig } from '../../functions/frontend/config.js';
 import { createFrontend } from '../../functions/frontend/wiring.js';
-import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
+import { ImageClaimsRepository } from '../../lib/db/images/claims-repo.js';
+import { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
 import type { RunningFunctionServer } from '../../lib/http/function-server.js';
 import { launchChromium } from '../support/browser.js';
@@ -40,7 +42,7 @@ describe('frontend in headless Chromium', () => {
   };
   const bearer = (role: Role) => ({ authorization: `Bearer ${keys[role]}` });
 
-  const images = () => new ImagesRepository(database.db);
+  const reads = () => new ImageReadsRepository(database.db);
 
   beforeAll(async () => {
     [database, browser] = await Promise.all([createTestDatabase(), launchChromium()]);
@@ -50,7 +52,8 @@ describe('frontend in headless Chromium', () => {
       path.join(root, 'door-1.jpg'),
     );
     await copyFile(path.join(FIXTURES, 'negatives/dog.jpg'), path.join(root, 'door-2.jpg'));
-    const images = new ImagesRepository(database.db);
+    const ingest = new ImageIngestRepository(database.db);
+    const claims = new ImageClaimsRepository(database.db);
     const people = new PeopleRepository(database.db);
     const keyStore = new KeysRepository(database.db);
     for (const role of ['admin', 'viewer', 'ingest'] as const) {
@@ -60,19 +63,19 @@ describe('frontend in headless Chromium', () => {
     const hannibal = await people.create('Hannibal');
     hannibalId = hannibal.id;
     const mallory = await people.create(EVIL_NAME);
-    const created = (await images.createImages(['door-1.jpg', 'door-2.jpg', 'door-1.jpg'])).ids;
+    const created = (await ingest.createImages(['door-1.jpg', 'door-2.jpg', 'door-1.jpg'])).ids;
     [ids.hannibal, ids.dog, ids.pending] = created as [number, number, number];
     const claim = async (id: number) => {
-      const outcome = await images.claim(id, 60_000);
+      const outcome = await claims.claim(id, 60_000);
       if (outcome.kind !== 'claimed') throw new Error('claim failed');
       return outcome.claim;
     };
     const box = { x: 10, y: 20, width: 50, height: 60 };
-    await images.complete(await claim(ids.hannibal), [
+    await claims.complete(await claim(ids.hannibal), [
       { box, score: 0.99, personId: hannibal.id, distance: 0.31 },
       { box, score: 0.9, personId: mallory.id, distance: 0.5 },
     ]);
-    await images.fail(await claim(ids.dog), 'CORRUPT_IMAGE', 'the image cannot be decoded');
+    await claims.fail(await claim(ids.dog), 'CORRUPT_IMAGE', 'the image cannot be decoded');
     const config = loadFrontendConfig({
       DATABASE_URL: database.url,
       IMAGES_ROOT: root,
@@ -249,7 +252,7 @@ describe('frontend in headless Chromium', () => {
       `${server.url}/logout`,
     );
     expect(logout).toBe(403);
-    expect(await images().get(ids.pending)).toBeDefined();
+    expect(await reads().get(ids.pending)).toBeDefined();
     await page.close();
   }, 30_000);
 
@@ -271,7 +274,7 @@ describe('frontend in headless Chromium', () => {
       headers: bearer('viewer'),
     });
     expect(api.status).toBe(403);
-    expect(await images().get(ids.dog)).toBeDefined();
+    expect(await reads().get(ids.dog)).toBeDefined();
 
     const adminPage = await browser.newPage();
     await signIn(adminPage, keys.admin);
@@ -287,7 +290,7 @@ describe('frontend in headless Chromium', () => {
     await expect(adminPage.locator('p.notice[role="status"]').innerText()).resolves.toContain(
       'deleted',
     );
-    expect(await images().get(ids.dog)).toBeUndefined();
+    expect(await reads().get(ids.dog)).toBeUndefined();
     await viewerPage.close();
     await adminPage.close();
   }, 30_000);

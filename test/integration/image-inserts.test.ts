@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ImageInserts } from '../../lib/db/image-inserts.js';
+import { ImageInserts } from '../../lib/db/images/batch-inserts.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 // The ingest batcher's writes: the ids it hands each submission must be the rows' own, on

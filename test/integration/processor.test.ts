@@ -4,7 +4,8 @@ import path from 'node:path';
 import { HTTP } from 'cloudevents';
 import { loadProcessorConfig } from '../../functions/processor/config.js';
 import { createProcessor } from '../../functions/processor/wiring.js';
-import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
+import { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
 import { buildImageSubmittedEvent, toStructuredJson } from '../../lib/events/image-event.js';
 import type { RunningFunctionServer } from '../../lib/http/function-server.js';
 import { createLogger } from '../../lib/logger.js';
@@ -26,7 +27,8 @@ describe('processor against a real recognizer and MariaDB', () => {
   let recognizerPort: number;
   let server: RunningFunctionServer;
   let processor: ReturnType<typeof createProcessor>;
-  let images: ImagesRepository;
+  let ingest: ImageIngestRepository;
+  let reads: ImageReadsRepository;
 
   const startTheRecognizer = () =>
     startRecognizer({
@@ -38,7 +40,8 @@ describe('processor against a real recognizer and MariaDB', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    images = new ImagesRepository(database.db);
+    ingest = new ImageIngestRepository(database.db);
+    reads = new ImageReadsRepository(database.db);
     root = await mkdtemp(path.join(tmpdir(), 'facetrail-processor-'));
     await copyFile(
       path.join(FIXTURES, 'seed/unknown_people/unknown.jpg'),
@@ -89,7 +92,7 @@ describe('processor against a real recognizer and MariaDB', () => {
     };
   }
 
-  const submit = async (imagePath: string) => (await images.createImages([imagePath])).ids[0]!;
+  const submit = async (imagePath: string) => (await ingest.createImages([imagePath])).ids[0]!;
 
   it('identifies an image and writes faces, people and PROCESSED once; a duplicate changes nothing', async () => {
     const id = await submit('unknown.jpg');
@@ -98,7 +101,7 @@ describe('processor against a real recognizer and MariaDB', () => {
       status: 200,
       body: { kind: 'processed', imageId: id, faces: 1, matched: 1 },
     });
-    const record = await images.get(id);
+    const record = await reads.get(id);
     expect(record).toMatchObject({
       status: 'PROCESSED',
       attempts: 1,
@@ -110,7 +113,7 @@ describe('processor against a real recognizer and MariaDB', () => {
 
     const again = await deliver(id, 'unknown.jpg');
     expect(again).toMatchObject({ status: 200, body: { kind: 'duplicate', status: 'PROCESSED' } });
-    const after = await images.get(id);
+    const after = await reads.get(id);
     expect(after?.faces).toEqual(record?.faces);
     expect(after?.attempts).toBe(1);
   }, 60_000);
@@ -123,7 +126,7 @@ describe('processor against a real recognizer and MariaDB', () => {
       body: toStructuredJson(buildImageSubmittedEvent({ imageId: id, path: 'dog.jpg' })),
     });
     expect(response.status).toBe(200);
-    expect(await images.get(id)).toMatchObject({ status: 'PROCESSED', faces: [], people: [] });
+    expect(await reads.get(id)).toMatchObject({ status: 'PROCESSED', faces: [], people: [] });
   }, 60_000);
 
   it('records a missing or corrupt photo as FAILED with its reason and answers 2xx', async () => {
@@ -132,7 +135,7 @@ describe('processor against a real recognizer and MariaDB', () => {
       status: 200,
       body: { kind: 'failed', code: 'FILE_NOT_FOUND' },
     });
-    expect(await images.get(missing)).toMatchObject({
+    expect(await reads.get(missing)).toMatchObject({
       status: 'FAILED',
       error: { code: 'FILE_NOT_FOUND' },
     });
@@ -142,7 +145,7 @@ describe('processor against a real recognizer and MariaDB', () => {
       status: 200,
       body: { kind: 'failed', code: 'CORRUPT_IMAGE' },
     });
-    expect(await images.get(corrupt)).toMatchObject({
+    expect(await reads.get(corrupt)).toMatchObject({
       status: 'FAILED',
       error: { code: 'CORRUPT_IMAGE' },
     });
@@ -168,7 +171,7 @@ describe('processor against a real recognizer and MariaDB', () => {
     expect(first.status).toBe(503);
     expect(first.retryAfter).toBe('2');
     // Released for a retry; the attempt is given back: the photo never reached inference.
-    expect(await images.get(ids[0]!)).toMatchObject({
+    expect(await reads.get(ids[0]!)).toMatchObject({
       status: 'PENDING',
       attempts: 0,
       error: { code: 'RECOGNIZER_UNAVAILABLE' },
@@ -182,7 +185,7 @@ describe('processor against a real recognizer and MariaDB', () => {
       expect(answer.status).toBe(503);
       expect(answer.body).toMatchObject({ error: { code: 'RECOGNIZER_UNAVAILABLE' } });
       // Untouched: never claimed, so no error was recorded on it.
-      if ((await images.get(id))?.error === null) {
+      if ((await reads.get(id))?.error === null) {
         refusedUnclaimed = id;
         break;
       }
@@ -205,7 +208,7 @@ describe('processor against a real recognizer and MariaDB', () => {
     );
     for (const id of ids.slice(1)) expect((await deliver(id, 'unknown.jpg')).status).toBe(200);
     for (const id of ids) {
-      expect(await images.get(id)).toMatchObject({
+      expect(await reads.get(id)).toMatchObject({
         status: 'PROCESSED',
         people: [{ name: 'Hannibal' }],
         error: null,

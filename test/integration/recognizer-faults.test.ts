@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { processImage } from '../../functions/processor/process-image.js';
-import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
+import { ImageClaimsRepository } from '../../lib/db/images/claims-repo.js';
 import { createLogger } from '../../lib/logger.js';
 import {
   createRecognizerClient,
   RecognizerError,
   type RecognizerClient,
-} from '../../lib/recognizer-client.js';
+} from '../../lib/recognizer/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { freePort } from '../support/ports.js';
@@ -31,7 +32,8 @@ describe('recognizer faults (real recognizer, MariaDB)', () => {
   let port: number;
   let recognizer: RunningRecognizer | undefined;
   let client: RecognizerClient;
-  let images: ImagesRepository;
+  let ingest: ImageIngestRepository;
+  let claims: ImageClaimsRepository;
 
   const start = (env: Record<string, string> = {}) =>
     startRecognizer({
@@ -55,7 +57,7 @@ describe('recognizer faults (real recognizer, MariaDB)', () => {
   const processPhoto = (id: number) =>
     processImage(
       {
-        images,
+        images: claims,
         identify: ({ path: photo, exclusive }) => client.identify({ path: photo }, { exclusive }),
         admits: async () => true,
         leaseMs: 60_000,
@@ -68,7 +70,8 @@ describe('recognizer faults (real recognizer, MariaDB)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    images = new ImagesRepository(database.db);
+    ingest = new ImageIngestRepository(database.db);
+    claims = new ImageClaimsRepository(database.db);
     root = await mkdtemp(path.join(tmpdir(), 'facetrail-faults-'));
     const photo = path.join(FIXTURES, 'seed/unknown_people/unknown.jpg');
     await copyFile(photo, path.join(root, 'crash-me.jpg'));
@@ -114,8 +117,8 @@ describe('recognizer faults (real recognizer, MariaDB)', () => {
   }, 180_000);
 
   it('ends a photo that kills the recognizer FAILED RECOGNIZER_CRASHED after 2 crashes; refuses while starting', async () => {
-    const [id] = (await images.createImages(['crash-me.jpg'])).ids;
-    const [fine] = (await images.createImages(['fine.jpg'])).ids;
+    const [id] = (await ingest.createImages(['crash-me.jpg'])).ids;
+    const [fine] = (await ingest.createImages(['fine.jpg'])).ids;
 
     // 1st crash: counted as an attempt (not given back, as the message-text test did).
     expect(await processPhoto(id!)).toMatchObject({ kind: 'retry' });

@@ -4,12 +4,8 @@ import * as grpc from '@grpc/grpc-js';
 import sharp from 'sharp';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
 import { DEFAULT_MATCH_THRESHOLD } from '../../recognizer/config.js';
-import {
-  createRecognizerClient,
-  RECOGNIZER_SERVICE,
-  type IdentifyResult,
-  type RecognizerClient,
-} from '../../lib/recognizer-client.js';
+import { createRecognizerClient, type RecognizerClient } from '../../lib/recognizer/client.js';
+import { RECOGNIZER_SERVICE, type IdentifyResult } from '../../lib/recognizer/protocol.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { waitFor } from '../support/processes.js';

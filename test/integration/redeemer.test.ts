@@ -1,6 +1,8 @@
 import { loadRedeemerConfig } from '../../functions/redeemer/config.js';
 import { createRedeemer } from '../../functions/redeemer/wiring.js';
-import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
+import { ImageClaimsRepository } from '../../lib/db/images/claims-repo.js';
+import { ImageSweepRepository } from '../../lib/db/images/sweep-repo.js';
 import type { RunningFunctionServer } from '../../lib/http/function-server.js';
 import { createLogger } from '../../lib/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -26,12 +28,16 @@ describe('redeemer on real MariaDB and nsqd', () => {
   let nsq: NsqCluster;
   let server: RunningFunctionServer;
   let redeemer: ReturnType<typeof createRedeemer>;
-  let images: ImagesRepository;
+  let ingest: ImageIngestRepository;
+  let claims: ImageClaimsRepository;
+  let sweep: ImageSweepRepository;
   const topic = 'redeemer_images';
 
   beforeAll(async () => {
     [database, nsq] = await Promise.all([createTestDatabase(), startNsq()]);
-    images = new ImagesRepository(database.db);
+    ingest = new ImageIngestRepository(database.db);
+    claims = new ImageClaimsRepository(database.db);
+    sweep = new ImageSweepRepository(database.db);
     const config = loadRedeemerConfig({
       DATABASE_URL: database.url,
       NSQD_TCP_ADDRESS: nsq.nsqdTcpAddress,
@@ -53,7 +59,7 @@ describe('redeemer on real MariaDB and nsqd', () => {
   /** Waits (reading only) until `count` images are old enough for the sweep to re-send. */
   const untilStranded = (count: number) =>
     waitFor(`${count} stranded images`, async () => {
-      const found = await images.findStranded({
+      const found = await sweep.findStranded({
         unpublishedMs: 50,
         republishAfterMs: 60_000,
         limit: 100,
@@ -81,7 +87,7 @@ describe('redeemer on real MariaDB and nsqd', () => {
   };
 
   it('re-sends unpublished PENDING and expired PROCESSING images, once per window, and nothing else', async () => {
-    const { ids } = await images.createImages([
+    const { ids } = await ingest.createImages([
       'never-published.jpg',
       'published.jpg',
       'lease-expired.jpg',
@@ -95,15 +101,15 @@ describe('redeemer on real MariaDB and nsqd', () => {
       number,
       number,
     ];
-    await images.markPublished([published, expired, working, done]);
+    await ingest.markPublished([published, expired, working, done]);
     const claim = async (id: number, leaseMs: number) => {
-      const outcome = await images.claim(id, leaseMs);
+      const outcome = await claims.claim(id, leaseMs);
       if (outcome.kind !== 'claimed') throw new Error('not claimed');
       return outcome.claim;
     };
     await claim(expired, 1);
     await claim(working, 60_000);
-    await images.complete(await claim(done, 60_000), []);
+    await claims.complete(await claim(done, 60_000), []);
     await untilStranded(2);
 
     const first = await tick();
@@ -133,7 +139,7 @@ describe('redeemer on real MariaDB and nsqd', () => {
   }, 30_000);
 
   it('answers 503 when the queue is down, so the next tick tries again', async () => {
-    await images.createImages(['while-nsqd-down.jpg']);
+    await ingest.createImages(['while-nsqd-down.jpg']);
     await untilStranded(1);
     await nsq.nsqd.stop();
     try {
@@ -151,7 +157,7 @@ describe('redeemer: messages nsqd lost', () => {
   let database: TestDatabase;
   let nsq: NsqCluster;
   let redeemer: ReturnType<typeof createRedeemer>;
-  let images: ImagesRepository;
+  let ingest: ImageIngestRepository;
   const topic = 'redeemer_lost';
   // A short lease: an image published 2 × 500 ms ago and not claimed since counts as unclaimed.
   const LOST_AFTER_MS = 1000;
@@ -159,7 +165,7 @@ describe('redeemer: messages nsqd lost', () => {
 
   beforeAll(async () => {
     [database, nsq] = await Promise.all([createTestDatabase(), startNsq()]);
-    images = new ImagesRepository(database.db);
+    ingest = new ImageIngestRepository(database.db);
     redeemer = createRedeemer(
       loadRedeemerConfig({
         DATABASE_URL: database.url,
@@ -199,7 +205,7 @@ describe('redeemer: messages nsqd lost', () => {
 
   /** Creates images and publishes their events the way the receiver does. */
   async function submit(names: string[]): Promise<number[]> {
-    const { ids } = await images.createImages(names);
+    const { ids } = await ingest.createImages(names);
     const bodies = ids.map((id, i) =>
       toStructuredJson(buildImageSubmittedEvent({ imageId: id, path: names[i]! })),
     );
@@ -208,7 +214,7 @@ describe('redeemer: messages nsqd lost', () => {
       body: bodies.join('\n'),
     });
     expect(response.ok).toBe(true);
-    await images.markPublished(ids);
+    await ingest.markPublished(ids);
     return ids;
   }
 

@@ -5,11 +5,13 @@ import sharp, { type Sharp } from 'sharp';
 import { processImage } from '../../functions/processor/process-image.js';
 import { loadReceiverConfig } from '../../functions/receiver/config.js';
 import { createReceiver } from '../../functions/receiver/wiring.js';
-import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
+import { ImageClaimsRepository } from '../../lib/db/images/claims-repo.js';
+import { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
 import { decodeDescriptor } from '../../lib/db/people-repo.js';
 import type { RunningFunctionServer } from '../../lib/http/function-server.js';
 import { createLogger } from '../../lib/logger.js';
-import { createRecognizerClient, type RecognizerClient } from '../../lib/recognizer-client.js';
+import { createRecognizerClient, type RecognizerClient } from '../../lib/recognizer/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { serveForTest } from '../support/function-server.js';
@@ -33,7 +35,9 @@ describe('re-scoring stored faces (MariaDB, real recognizer)', () => {
   let client: RecognizerClient;
   let server: RunningFunctionServer;
   let receiver: ReturnType<typeof createReceiver>;
-  let images: ImagesRepository;
+  let ingest: ImageIngestRepository;
+  let claims: ImageClaimsRepository;
+  let reads: ImageReadsRepository;
   let root: string;
   const PHOTOS = [
     'faces/known/Joe Biden/1.jpg',
@@ -58,10 +62,10 @@ describe('re-scoring stored faces (MariaDB, real recognizer)', () => {
     return person.id;
   };
   const processPhoto = async (photo: string) => {
-    const { ids } = await images.createImages([photo]);
+    const { ids } = await ingest.createImages([photo]);
     const outcome = await processImage(
       {
-        images,
+        images: claims,
         identify: (input) => client.identify(input),
         admits: async () => true,
         leaseMs: 60_000,
@@ -77,7 +81,9 @@ describe('re-scoring stored faces (MariaDB, real recognizer)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    images = new ImagesRepository(database.db);
+    ingest = new ImageIngestRepository(database.db);
+    claims = new ImageClaimsRepository(database.db);
+    reads = new ImageReadsRepository(database.db);
     // A writable images root (uploaded enrolment photos are kept in it) with the photos used.
     root = await mkdtemp(path.join(tmpdir(), 'facetrail-rescore-'));
     for (const photo of PHOTOS) {
@@ -128,7 +134,7 @@ describe('re-scoring stored faces (MariaDB, real recognizer)', () => {
       expect(Math.abs(row.quality_yaw!)).toBeLessThan(45);
       expect(row.unidentifiable).toBeNull();
     }
-    const before = await images.get(group);
+    const before = await reads.get(group);
     expect(before!.people.map((person) => person.name)).toEqual(['Joe Biden']);
     expect(before!.faces[0]!.quality).toMatchObject({ size: expect.any(Number) });
 
@@ -155,12 +161,12 @@ describe('re-scoring stored faces (MariaDB, real recognizer)', () => {
     // Decided from the stored descriptors: the recognizer ran no inference.
     expect((await client.describe()).inferences).toBe(inferences);
     for (const id of [group, pair]) {
-      const record = await images.get(id);
+      const record = await reads.get(id);
       expect(record!.people.map((person) => person.name)).toEqual(['Barack Obama', 'Joe Biden']);
     }
     // The same answer as identifying the photo again now.
     const fresh = await client.identify({ path: 'faces/probes/two_people.jpg' });
-    const replayed = await images.get(pair);
+    const replayed = await reads.get(pair);
     expect(replayed!.faces.map((face) => face.person?.name ?? null)).toEqual(
       fresh.faces.map((face) => face.match?.personName ?? null),
     );

@@ -5,7 +5,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { loadFrontendConfig } from '../../functions/frontend/config.js';
 import { createFrontend } from '../../functions/frontend/wiring.js';
 import { generateApiKey, hashApiKey } from '../../lib/auth/api-key.js';
-import { ImagesRepository, type NewFace } from '../../lib/db/images-repo.js';
+import { ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
+import { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
+import { ImageClaimsRepository, type NewFace } from '../../lib/db/images/claims-repo.js';
 import { KeysRepository } from '../../lib/db/keys-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
 import type { RunningFunctionServer } from '../../lib/http/function-server.js';
@@ -70,7 +72,9 @@ describe('results page in headless Chromium', () => {
   /** Image ids by their place in SEED (0 oldest). */
   const ids: number[] = [];
   const people = { obama: 0, biden: 0, kit: 0 };
-  const images = () => new ImagesRepository(database.db);
+  const ingest = () => new ImageIngestRepository(database.db);
+  const claims = () => new ImageClaimsRepository(database.db);
+  const reads = () => new ImageReadsRepository(database.db);
 
   const box = (x: number, y: number, width: number, height: number) => ({ x, y, width, height });
   /** Eight photos at two doors over two days; faces as the recognizer would have stored them. */
@@ -140,11 +144,11 @@ describe('results page in headless Chromium', () => {
     faces: NewFace[],
     status: 'PROCESSED' | 'FAILED' = 'PROCESSED',
   ) {
-    const outcome = await images().claim(id, 60_000);
+    const outcome = await claims().claim(id, 60_000);
     if (outcome.kind !== 'claimed') throw new Error(`could not claim image ${id}`);
     if (status === 'FAILED')
-      await images().fail(outcome.claim, 'CORRUPT_IMAGE', 'the image cannot be decoded');
-    else await images().complete(outcome.claim, faces);
+      await claims().fail(outcome.claim, 'CORRUPT_IMAGE', 'the image cannot be decoded');
+    else await claims().complete(outcome.claim, faces);
   }
 
   async function newContext(
@@ -183,7 +187,7 @@ describe('results page in headless Chromium', () => {
       const relative = `${seed.door}/${index}-${path.basename(seed.file)}`;
       await copyFile(path.join(FIXTURES, 'faces', seed.file), path.join(root, relative));
       const [id] = (
-        await images().createImages([
+        await ingest().createImages([
           {
             path: relative,
             metadata: { door: seed.door, capturedAt: null, originalName: path.basename(seed.file) },
@@ -315,7 +319,7 @@ describe('results page in headless Chromium', () => {
     const context = await newContext();
     const page = await context.newPage();
     await signIn(page, keys.viewer);
-    const stored = (await images().get(at(2)))!;
+    const stored = (await reads().get(at(2)))!;
     await page.goto(`${server.url}/images/${at(2)}`);
     await imageLoaded(page.locator('#photo'));
     const measured = await page.evaluate(() => {
@@ -439,7 +443,7 @@ describe('results page in headless Chromium', () => {
     await expect(page.locator('h1').innerText()).resolves.toBe('Kit Harington (actor)');
     // Merge a duplicate into him: its sightings become his.
     const duplicate = await new PeopleRepository(database.db).create('Jon Snow');
-    const [jonImage] = (await images().createImages(['door-1/4-johnsnow_test1.jpg'])).ids;
+    const [jonImage] = (await ingest().createImages(['door-1/4-johnsnow_test1.jpg'])).ids;
     await finish(jonImage!, [
       { box: box(90, 60, 100, 120), score: 0.9, personId: duplicate.id, distance: 0.3 },
     ]);
@@ -450,7 +454,7 @@ describe('results page in headless Chromium', () => {
       'Jon Snow was merged into Kit Harington (actor)',
     );
     expect(await new PeopleRepository(database.db).get(duplicate.id)).toBeUndefined();
-    expect((await images().get(jonImage!))!.people.map((p) => p.id)).toEqual([people.kit]);
+    expect((await reads().get(jonImage!))!.people.map((p) => p.id)).toEqual([people.kit]);
     // Remove the enrolment photo again.
     await Promise.all([
       page.waitForLoadState('load'),
@@ -493,7 +497,7 @@ describe('results page in headless Chromium', () => {
       (globalThis as { __loaded?: number }).__loaded = 1;
     });
     const [fresh] = (
-      await images().createImages([
+      await ingest().createImages([
         {
           path: 'door-1/0-obama1.jpg',
           metadata: { door: 'door-1', capturedAt: null, originalName: 'live.jpg' },
@@ -510,7 +514,7 @@ describe('results page in headless Chromium', () => {
     // The same document: no reload happened.
     expect(await page.evaluate(() => (globalThis as { __loaded?: number }).__loaded)).toBe(1);
     // A photo still waiting, open on its own page, shows its faces when it is done.
-    const [waiting] = (await images().createImages(['door-2/1-obama_and_biden.jpg'])).ids;
+    const [waiting] = (await ingest().createImages(['door-2/1-obama_and_biden.jpg'])).ids;
     await page.goto(`${server.url}/images/${waiting}`);
     await expect(page.locator('dl.details').innerText()).resolves.toContain('Waiting');
     await page.evaluate(() => {

@@ -3,7 +3,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DatabaseKind } from '../../lib/db/connect.js';
-import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
+import { ImageClaimsRepository } from '../../lib/db/images/claims-repo.js';
+import { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
 import { PeopleRepository } from '../../lib/db/people-repo.js';
 import { PrivacyRepository } from '../../lib/db/privacy-repo.js';
 import { createLogger } from '../../lib/logger.js';
@@ -15,7 +17,9 @@ const HOUR = 3_600_000;
 describe.each<DatabaseKind>(['sqlite', 'mysql'])('retention purge on %s', (kind) => {
   let database: TestDatabase;
   let root: string;
-  let images: ImagesRepository;
+  let ingest: ImageIngestRepository;
+  let claims: ImageClaimsRepository;
+  let reads: ImageReadsRepository;
   /** The moment the purge runs: a fixed clock, days after the photos below. */
   const now = new Date('2026-11-29T12:00:00.000Z');
   const policy: RetentionPolicy = {
@@ -33,7 +37,7 @@ describe.each<DatabaseKind>(['sqlite', 'mysql'])('retention purge on %s', (kind)
   ): Promise<number> {
     await mkdir(path.dirname(path.join(root, file)), { recursive: true });
     await writeFile(path.join(root, file), 'photo');
-    const [id] = (await images.createImages([file])).ids;
+    const [id] = (await ingest.createImages([file])).ids;
     const at = new Date(now.getTime() - hoursAgo * HOUR);
     await database.db
       .updateTable('images')
@@ -41,12 +45,12 @@ describe.each<DatabaseKind>(['sqlite', 'mysql'])('retention purge on %s', (kind)
       .where('id', '=', id!)
       .execute();
     if (outcome === 'pending') return id!;
-    const claim = await images.claim(id!, 60_000);
+    const claim = await claims.claim(id!, 60_000);
     if (claim.kind !== 'claimed') throw new Error('claim failed');
-    if (outcome === 'failed') await images.fail(claim.claim, 'CORRUPT_IMAGE', 'broken');
+    if (outcome === 'failed') await claims.fail(claim.claim, 'CORRUPT_IMAGE', 'broken');
     else {
       const face = { box: { x: 1, y: 2, width: 30, height: 30 }, score: 0.9 };
-      await images.complete(
+      await claims.complete(
         claim.claim,
         outcome === 'no-face'
           ? []
@@ -64,7 +68,9 @@ describe.each<DatabaseKind>(['sqlite', 'mysql'])('retention purge on %s', (kind)
 
   beforeAll(async () => {
     database = await createTestDatabase('facetrail_retention', { kind });
-    images = new ImagesRepository(database.db);
+    ingest = new ImageIngestRepository(database.db);
+    claims = new ImageClaimsRepository(database.db);
+    reads = new ImageReadsRepository(database.db);
     root = await mkdtemp(path.join(tmpdir(), 'facetrail-retention-'));
   });
   afterAll(async () => {
@@ -149,9 +155,9 @@ describe.each<DatabaseKind>(['sqlite', 'mysql'])('retention purge on %s', (kind)
       now: () => now,
     });
     expect(result.images).toBe(3);
-    expect(await images.get(first)).toBeUndefined();
-    expect(await images.get(alone)).toBeUndefined();
-    expect(await images.get(second)).toBeDefined();
+    expect(await reads.get(first)).toBeUndefined();
+    expect(await reads.get(alone)).toBeUndefined();
+    expect(await reads.get(second)).toBeDefined();
     expect(existsSync(path.join(root, shared))).toBe(true);
     expect(existsSync(path.join(root, 'door-3/alone.jpg'))).toBe(false);
     // The link itself went; what it pointed at outside the root did not.

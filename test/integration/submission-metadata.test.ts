@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadReceiverConfig } from '../../functions/receiver/config.js';
 import { createReceiver } from '../../functions/receiver/wiring.js';
-import { ImagesRepository } from '../../lib/db/images-repo.js';
+import { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
 import type { RunningFunctionServer } from '../../lib/http/function-server.js';
 import { createLogger } from '../../lib/logger.js';
 import { MemoryQueue } from '../../lib/queue/memory-queue.js';
@@ -29,7 +29,7 @@ describe('submission metadata on the receiver (MariaDB)', () => {
   let receiver: ReturnType<typeof createReceiver>;
   let photo: Buffer;
   const queue = new MemoryQueue();
-  const images = () => new ImagesRepository(database.db);
+  const reads = () => new ImageReadsRepository(database.db);
 
   const post = async (url: string, body: string | Buffer, headers: Record<string, string>) => {
     const response = await fetch(`${server.url}${url}`, {
@@ -42,7 +42,7 @@ describe('submission metadata on the receiver (MariaDB)', () => {
   const postJson = (body: unknown) =>
     post('/images', JSON.stringify(body), { 'content-type': 'application/json' });
   const stored = async (id: number | undefined) => {
-    const record = await images().get(id!);
+    const record = await reads().get(id!);
     return {
       door: record?.door,
       capturedAt: record?.capturedAt,
@@ -233,7 +233,7 @@ describe('submission metadata on the receiver (MariaDB)', () => {
     await expect(stored(a!.id)).resolves.toMatchObject({ door: 'cam-9', originalName: 'a.jpg' });
     await expect(stored(b!.id)).resolves.toMatchObject({ door: 'cam-9', originalName: 'b.jpg' });
     // The upload itself is stored under a UUID, as any upload.
-    expect((await images().get(a!.id!))!.path).toMatch(
+    expect((await reads().get(a!.id!))!.path).toMatch(
       /^uploads\/\d{4}-\d{2}-\d{2}\/[0-9a-f-]+\.jpg$/,
     );
     const empty = form({ door: 'door-5' }, []);

@@ -8,7 +8,7 @@ import { loadFrontendConfig } from '../../functions/frontend/config.js';
 import { loadProcessorConfig } from '../../functions/processor/config.js';
 import { loadReceiverConfig } from '../../functions/receiver/config.js';
 import { loadRedeemerConfig } from '../../functions/redeemer/config.js';
-import { RECOGNIZER_SERVICE } from '../../lib/recognizer-client.js';
+import { RECOGNIZER_SERVICE } from '../../lib/recognizer/protocol.js';
 import { loadRecognizerConfig } from '../../recognizer/config.js';
 import { DEPLOYABLES, RECOGNIZER_NODE_CORES } from './support/deployables.js';
 import { expandReferences } from './support/env.js';

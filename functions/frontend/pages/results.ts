@@ -1,4 +1,4 @@
-import type { ImageRecord } from '../../../lib/db/images-repo.js';
+import type { ImageRecord } from '../../../lib/image-record.js';
 import { IMAGE_STATUSES } from '../../../lib/db/schema.js';
 import { resultsUrl, type ResolvedQuery } from '../filters.js';
 import { html, type SafeHtml } from '../html.js';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { kindOf, type Db } from './connect.js';
-import type { IdempotencyInput, NewImage } from './images-repo.js';
+import { kindOf, type Db } from '../connect.js';
+import type { IdempotencyInput, NewImage } from './ingest-repo.js';
 
 /** The images of one submission, and its idempotency key if it carried one. */
 export interface InsertRequest {

@@ -1,12 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   createRecognizerClient,
-  findRecognizerProto,
   isRetryableStatus,
   RecognizerError,
-  recognizerServiceDefinition,
   toRecognizerError,
-} from './recognizer-client.js';
+} from './client.js';
+import { findRecognizerProto, recognizerServiceDefinition } from './protocol.js';
 
 function serviceError(code: grpc.status, details: string, errorCode?: string): grpc.ServiceError {
   const metadata = new grpc.Metadata();

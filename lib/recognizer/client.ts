@@ -1,31 +1,26 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The recognizer's client (processor, CLI, tests): channel (round robin, keepalive), deadlines,
+// cancellation, and the classification of failures by gRPC status and the `error-code`
+// trailer. The protocol it speaks (names, metadata keys, wire types) is ./protocol.ts.
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
-import { isErrorCode, type ErrorCode } from './errors.js';
-import { findUp } from './find-up.js';
-import type { Box } from './box.js';
-
-/** Fully qualified name of the recognizer service (also its grpc.health.v1 service name). */
-export const RECOGNIZER_SERVICE = 'facetrail.recognizer.v1.Recognizer';
-
-/** Trailing metadata key carrying the facetrail error code (lib/errors.ts) of a failed call. */
-export const ERROR_CODE_METADATA_KEY = 'error-code';
-
-/**
- * Initial metadata (a header) the recognizer sends when an Identify job starts on an inference
- * worker. A call that failed after it reached inference; one that failed without it never did
- * (refused, queued, or not connected), which says nothing about the photo.
- */
-export const INFERENCE_STARTED_METADATA_KEY = 'inference-started';
-
-/**
- * Request metadata asking the recognizer to run this photo's inference alone on its process (no
- * other job on any worker meanwhile): the processor sends a photo that once crashed a
- * recognizer this way, so a second crash is its own and takes no one else's work with it.
- */
-export const INFERENCE_EXCLUSIVE_METADATA_KEY = 'inference-exclusive';
+import { isErrorCode, type ErrorCode } from '../errors.js';
+import {
+  ERROR_CODE_METADATA_KEY,
+  INFERENCE_EXCLUSIVE_METADATA_KEY,
+  INFERENCE_STARTED_METADATA_KEY,
+  RECOGNIZER_SECRET_METADATA_KEY,
+  recognizerServiceDefinition,
+  type EnrollRequest,
+  type EnrollResult,
+  type GalleryCounts,
+  type IdentifyRequest,
+  type IdentifyResult,
+  type ImageSource,
+  type RecognizerDescription,
+  type RescoreFace,
+  type RescoreRequest,
+  type RescoreResult,
+} from './protocol.js';
 
 /**
  * Keepalive pings on the recognizer channel: a connection to a pod that vanished (node lost,
@@ -36,159 +31,6 @@ export const KEEPALIVE_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_timeout_ms': 5_000,
   'grpc.keepalive_permit_without_calls': 1,
 };
-
-/** Metadata key of the shared secret every Recognizer call carries: `Bearer <RECOGNIZER_SECRET>`. */
-export const RECOGNIZER_SECRET_METADATA_KEY = 'authorization';
-
-const PROTO_RELATIVE = path.join('proto', 'recognizer', 'v1', 'recognizer.proto');
-
-/**
- * Finds proto/recognizer/v1/recognizer.proto by walking up from this module: the same code
- * runs from lib/ (tsx) and from dist/lib/ (compiled), where the proto sits one level higher.
- */
-export function findRecognizerProto(start = path.dirname(fileURLToPath(import.meta.url))): string {
-  return findUp(PROTO_RELATIVE, start);
-}
-
-/** proto-loader options shared by the server and the client: camelCase fields, int64 as number. */
-export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
-  keepCase: false,
-  longs: Number,
-  enums: String,
-  defaults: true,
-  oneofs: true,
-};
-
-let cachedDefinition: protoLoader.PackageDefinition | undefined;
-
-/** The loaded recognizer package definition (parsed once per process). */
-export function loadRecognizerDefinition(): protoLoader.PackageDefinition {
-  cachedDefinition ??= protoLoader.loadSync(findRecognizerProto(), PROTO_LOADER_OPTIONS);
-  return cachedDefinition;
-}
-
-/** The Recognizer service definition, for `server.addService` and client constructors. */
-export function recognizerServiceDefinition(): grpc.ServiceDefinition {
-  const definition = loadRecognizerDefinition()[RECOGNIZER_SERVICE];
-  if (!definition || !('Identify' in definition))
-    throw new Error(`${RECOGNIZER_SERVICE} missing from the proto`);
-  return definition as unknown as grpc.ServiceDefinition;
-}
-
-// ---------------------------------------------------------------------------------------
-// Wire shapes (what proto-loader produces with PROTO_LOADER_OPTIONS)
-
-export type { Box };
-
-/** How good a face is for identification (recognizer/face-quality.ts, docs/performance.md). */
-export interface FaceQuality {
-  /** The shorter side of the face's box, in pixels of the original photo. */
-  size: number;
-  /** Contrast-normalised sharpness of the aligned face (higher: sharper; blurred < ~0.3). */
-  sharpness: number;
-  /** Head turn left/right in degrees (0: facing the camera). */
-  yaw: number;
-  /** Eye-line tilt in degrees. */
-  roll: number;
-}
-
-export interface FaceMatch {
-  personId: number;
-  personName: string;
-  distance: number;
-}
-
-/** Why a face got no identity: too small or too blurred for its descriptor to tell. */
-export type UnidentifiableReason = 'TOO_SMALL' | 'TOO_BLURRED';
-
-export interface IdentifiedFace {
-  box: Box;
-  score: number;
-  /** The nearest known person when the face is identifiable and within its threshold, else null. */
-  match: FaceMatch | null;
-  /** The nearest known person even when too far to count (null with an empty gallery). */
-  nearest: FaceMatch | null;
-  quality: FaceQuality;
-  /** Empty string when identifiable. */
-  unidentifiable: UnidentifiableReason | '';
-  /** The distance this face had to stay under. */
-  threshold: number;
-  /** 128 little-endian float32 values (512 bytes). */
-  descriptor: Uint8Array;
-}
-
-export interface IdentifyResult {
-  faces: IdentifiedFace[];
-  imageWidth: number;
-  imageHeight: number;
-  /** What made the descriptors; stored with them so a replay compares like with like. */
-  descriptorVersion: string;
-  /** The match rule that made the decisions. */
-  matchVersion: string;
-}
-
-export interface RescoreFace {
-  id: number;
-  descriptor: Uint8Array;
-  quality: FaceQuality;
-  descriptorVersion: string;
-}
-
-export interface RescoreDecision {
-  id: number;
-  /** The face's descriptor was made by another version: not comparable, left as it was. */
-  skipped: boolean;
-  match: FaceMatch | null;
-  nearest: FaceMatch | null;
-  unidentifiable: UnidentifiableReason | '';
-  threshold: number;
-}
-
-export interface RescoreResult {
-  decisions: RescoreDecision[];
-  descriptorVersion: string;
-  matchVersion: string;
-}
-
-export interface EnrollResult {
-  personImageId: number;
-  alreadyEnrolled: boolean;
-  /** The enrolled face; null when the photo was already enrolled (no inference ran). */
-  box: Box | null;
-  score: number;
-  /** The enrolled face's quality; null when already enrolled. */
-  quality: FaceQuality | null;
-}
-
-export interface FolderEnrollmentSummary {
-  photos: number;
-  enrolled: number;
-  alreadyEnrolled: number;
-  refused: number;
-  failed: number;
-  /** Photos of people an admin forgot: skipped. */
-  forgotten: number;
-}
-
-export interface RecognizerDescription {
-  backend: string;
-  detector: string;
-  matchThreshold: number;
-  workers: number;
-  galleryDescriptors: number;
-  galleryPeople: number;
-  inferences: number;
-  folderEnrollment: FolderEnrollmentSummary;
-  minDetectionScore: number;
-  ready: boolean;
-  descriptorVersion: string;
-  matchVersion: string;
-}
-
-export interface GalleryCounts {
-  descriptors: number;
-  people: number;
-}
 
 /** A photo by path (inside IMAGES_ROOT of the recognizer) or by its bytes. */
 export type ImageInput = { path: string } | { content: Uint8Array };
@@ -325,7 +167,7 @@ type UnaryMethod = (
   callback: (error: grpc.ServiceError | null, response: unknown) => void,
 ) => grpc.ClientUnaryCall;
 
-function toImageSource(image: ImageInput): { path: string } | { content: Buffer } {
+function toImageSource(image: ImageInput): ImageSource {
   if ('path' in image) return { path: image.path };
   const content = image.content;
   return {
@@ -424,7 +266,11 @@ export function createRecognizerClient(
 
   return {
     identify: (image, callOptions) =>
-      call<IdentifyResult>('Identify', { image: toImageSource(image) }, callOptions),
+      call<IdentifyResult>(
+        'Identify',
+        { image: toImageSource(image) } satisfies IdentifyRequest,
+        callOptions,
+      ),
     async enroll(request, callOptions) {
       const response = await call<EnrollResult>(
         'Enroll',
@@ -432,7 +278,7 @@ export function createRecognizerClient(
           personId: request.personId,
           image: toImageSource(request.image),
           imageName: request.imageName ?? '',
-        },
+        } satisfies EnrollRequest,
         callOptions,
       );
       return {
@@ -455,7 +301,7 @@ export function createRecognizerClient(
               face.descriptor.byteLength,
             ),
           })),
-        },
+        } satisfies RescoreRequest,
         callOptions,
       ),
     healthStatus,
