@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { InsertRequest } from '../../lib/db/images/batch-inserts.js';
 import type { IdempotencyInput, NewImage } from '../../lib/db/images/ingest-repo.js';
 import { createLogger } from '../../lib/logger.js';
-import { IngestBatcher } from './ingest-batcher.js';
+import { IngestBatcher, MAX_BATCHES_IN_FLIGHT } from './ingest-batcher.js';
 
 /** A database and a queue in memory that count their round trips. */
 function fakes({
@@ -47,6 +47,12 @@ function fakes({
 
 const photo = (name: string): NewImage[] => [{ path: `${name}.jpg` }];
 
+/** Submissions that take every writer, so that the ones after them wait and form one batch. */
+const occupyWriters = (batcher: IngestBatcher) =>
+  Array.from({ length: MAX_BATCHES_IN_FLIGHT }, (_, index) =>
+    batcher.accept(photo(`busy${index}`)),
+  );
+
 describe('IngestBatcher', () => {
   it('writes concurrent submissions in a few batches, each answered with its own ids', async () => {
     const { batcher, calls, published } = fakes();
@@ -55,9 +61,9 @@ describe('IngestBatcher', () => {
     );
     expect(new Set(answers.flatMap((answer) => answer.ids)).size).toBe(50);
     expect(answers.every((answer) => answer.ids.length === 1 && !answer.replayed)).toBe(true);
-    // The first goes alone at once; the 49 that arrived meanwhile share the next batch.
-    expect(calls.insertAll).toBe(2);
-    expect(calls.publish).toBe(2);
+    // The first ones go alone at once, one per writer; the rest arrived meanwhile and share a batch.
+    expect(calls.insertAll).toBe(MAX_BATCHES_IN_FLIGHT + 1);
+    expect(calls.publish).toBe(MAX_BATCHES_IN_FLIGHT + 1);
     expect(calls.markPublished.flat().sort((a, b) => a - b)).toEqual(
       answers.flatMap((answer) => answer.ids).sort((a, b) => a - b),
     );
@@ -73,6 +79,7 @@ describe('IngestBatcher', () => {
 
   it('retries a failed batch one submission at a time, so a replay is answered as one', async () => {
     const { batcher, calls, published } = fakes({ failBatchWith: new Error('duplicate key') });
+    const busy = occupyWriters(batcher);
     const [first, second, replay] = await Promise.all([
       batcher.accept(photo('a')),
       batcher.accept(photo('b')),
@@ -81,20 +88,22 @@ describe('IngestBatcher', () => {
     expect(first!.replayed).toBe(false);
     expect(second!.replayed).toBe(false);
     expect(replay).toEqual({ ids: [99], replayed: true });
-    expect(calls.createImages).toBe(2);
+    await Promise.all(busy);
+    expect(calls.createImages).toBe(3);
     // A replay publishes nothing again.
-    expect(published).toHaveLength(2);
+    expect(published).toHaveLength(MAX_BATCHES_IN_FLIGHT + 2);
   });
 
   it('fails every submission of a batch when the database is away, without retrying each', async () => {
     const away = Object.assign(new Error('gone'), { code: 'PROTOCOL_CONNECTION_LOST' });
     const { batcher, calls } = fakes({ failBatchWith: away });
-    batcher.accept(photo('first')).catch(() => undefined);
+    const busy = occupyWriters(batcher);
     const results = await Promise.allSettled([
       batcher.accept(photo('a')),
       batcher.accept(photo('b')),
     ]);
     expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+    await Promise.all(busy);
     expect(calls.createImages).toBe(0);
   });
 });
