@@ -4,7 +4,7 @@ import type {
   ImageIngestRepository,
   NewImage,
 } from '../../lib/db/images/ingest-repo.js';
-import { buildImageSubmittedEvent, toStructuredJson } from '../../lib/events/image-event.js';
+import { publishImageEvents } from '../../lib/events/publish-image-events.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Publisher } from '../../lib/queue/publisher.js';
 import { isTransientDatabaseError } from '../../lib/transient-errors.js';
@@ -115,7 +115,7 @@ export class IngestBatcher {
     }
     const created = outcomes.flatMap(({ pending, accepted }) =>
       accepted && !accepted.replayed
-        ? accepted.ids.map((id, index) => ({ imageId: id, path: pending.images[index]!.path }))
+        ? accepted.ids.map((id, index) => ({ id, path: pending.images[index]!.path }))
         : [],
     );
     await this.publish(created);
@@ -126,28 +126,14 @@ export class IngestBatcher {
   }
 
   /** One MPUB for the batch; a failure leaves the rows PENDING and unpublished for the redeemer. */
-  private async publish(events: Array<{ imageId: number; path: string }>): Promise<void> {
-    if (events.length === 0) return;
-    const ids = events.map((event) => event.imageId);
+  private async publish(events: Array<{ id: number; path: string }>): Promise<void> {
     try {
-      await this.deps.publisher.publish(
-        this.deps.topic,
-        events.map((event) => toStructuredJson(buildImageSubmittedEvent(event))),
-      );
+      await publishImageEvents(this.deps, events);
     } catch (error) {
+      // Not published, or published but not marked: the redeemer re-sends; a duplicate is harmless.
       this.deps.logger.warn(
-        { err: (error as Error).message, imageIds: ids },
-        'publish failed; images stay PENDING for the redeemer',
-      );
-      return;
-    }
-    try {
-      await this.deps.images.markPublished(ids);
-    } catch (error) {
-      // Published but not marked: the redeemer may send a duplicate, which the processor ignores.
-      this.deps.logger.warn(
-        { err: (error as Error).message, imageIds: ids },
-        'could not record publication',
+        { err: (error as Error).message, imageIds: events.map((event) => event.id) },
+        'publishing failed; images stay PENDING for the redeemer',
       );
     }
   }
