@@ -7,7 +7,7 @@ import type {
 } from '../../lib/db/images/ingest-repo.js';
 import { IdempotencyConflictError } from '../../lib/db/images/ingest-repo.js';
 import type { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
-import { buildImageSubmittedEvent, toStructuredJson } from '../../lib/events/image-event.js';
+import { publishImageEvents } from '../../lib/events/publish-image-events.js';
 import { resolveImagePath } from '../../lib/image-paths.js';
 import { sniffImageFile } from '../../lib/image-type.js';
 import type { Logger } from '../../lib/logger.js';
@@ -241,28 +241,20 @@ async function replayResult(deps: SubmitDeps, ids: number[]): Promise<SubmitResu
   };
 }
 
+/** A failed publish leaves the images PENDING (and unmarked) for the redeemer; still a 202. */
 async function publishEvents(
   deps: SubmitDeps,
   events: Array<{ imageId: number; path: string }>,
 ): Promise<void> {
-  const messages = events.map((data) => toStructuredJson(buildImageSubmittedEvent(data)));
-  const ids = events.map((event) => event.imageId);
   try {
-    await deps.publisher.publish(deps.topic, messages);
-  } catch (error) {
-    deps.logger.warn(
-      { err: (error as Error).message, imageIds: ids },
-      'publish failed; images stay PENDING for the redeemer',
+    await publishImageEvents(
+      deps,
+      events.map((event) => ({ id: event.imageId, path: event.path })),
     );
-    return;
-  }
-  try {
-    await deps.images.markPublished(ids);
   } catch (error) {
-    // Published but not marked: the redeemer may send a duplicate, which the processor ignores.
     deps.logger.warn(
-      { err: (error as Error).message, imageIds: ids },
-      'could not record publication',
+      { err: (error as Error).message, imageIds: events.map((event) => event.imageId) },
+      'publish failed or not recorded; the redeemer re-sends these images',
     );
   }
 }
