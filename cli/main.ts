@@ -59,7 +59,7 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
   const program = new Command('facetrail')
     .version(facetrailVersion(), '-V, --version', "print facetrail's version")
     .description(
-      'Who was seen at the doors: run facetrail, enrol known people, submit photos, read the results.',
+      'Who was seen at the doors: run facetrail, enroll known people, submit photos, read the results.',
     )
     .addOption(
       new Option('--url <url>', "the receiver's URL")
@@ -131,7 +131,7 @@ Examples:
   program
     .command('enroll')
     .description(
-      'enrol the known people of a folder: <Person Name>/*.jpg, or seed-style files like hannibal_1.jpg',
+      'enroll the known people of a folder: <Person Name>/*.jpg, or seed-style files like hannibal_1.jpg',
     )
     .argument('<dir>', 'the folder of known people')
     .action(async (dir: string) => {
@@ -297,7 +297,7 @@ Examples:
   program
     .command('rescore')
     .description(
-      "decide past photos' faces again against today's enrolments and match rule, from their stored descriptors (no inference); needs the admin token",
+      "decide past photos' faces again against today's enrollments and match rule, from their stored descriptors (no inference); needs the admin token",
     )
     .option('--since <time>', 'only photos submitted at or after this date or time (ISO 8601)')
     .option('--person <name or id>', 'only decisions that involve this person')
@@ -378,7 +378,7 @@ Examples:
   program
     .command('forget')
     .description(
-      'forget a person: their descriptors and stored enrolment photos are deleted, their sightings become unknown, and folder enrolment will not bring them back',
+      'forget a person: their descriptors and stored enrollment photos are deleted, their sightings become unknown, and folder enrollment will not bring them back',
     )
     .argument('<person>', 'a name or an id (see `facetrail people`)')
     .action(async (person: string) => {

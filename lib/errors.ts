@@ -101,22 +101,22 @@ export const ERRORS = {
   MULTIPLE_FACES: {
     status: 422,
     grpc: 'FAILED_PRECONDITION',
-    message: 'the photo shows more than one face; enrol a photo of one person',
+    message: 'the photo shows more than one face; enroll a photo of one person',
   },
   FACE_TOO_SMALL: {
     status: 422,
     grpc: 'FAILED_PRECONDITION',
-    message: 'the face is too small to enrol; enrol a photo where the face is larger',
+    message: 'the face is too small to enroll; enroll a photo where the face is larger',
   },
   FACE_TOO_BLURRED: {
     status: 422,
     grpc: 'FAILED_PRECONDITION',
-    message: 'the face is too blurred to enrol; enrol a sharper photo',
+    message: 'the face is too blurred to enroll; enroll a sharper photo',
   },
   FACE_NOT_FRONTAL: {
     status: 422,
     grpc: 'FAILED_PRECONDITION',
-    message: 'the face is turned too far from the camera to enrol; enrol a photo facing it',
+    message: 'the face is turned too far from the camera to enroll; enroll a photo facing it',
   },
   FACE_NOT_REPLAYABLE: {
     status: 422,

@@ -3,7 +3,7 @@ import path from 'node:path';
 
 /**
  * The known-people folder layouts (KNOWN_PEOPLE_DIR, README "Configuration"), shared by the
- * recognizer's enrolment at start and the CLI's `facetrail enroll`.
+ * recognizer's enrollment at start and the CLI's `facetrail enroll`.
  */
 export const PHOTO_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 

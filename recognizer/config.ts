@@ -40,10 +40,10 @@ export const DEFAULT_LARGE_FACE_SIZE = 112;
 /** Below these a face is not identified (TOO_SMALL / TOO_BLURRED). */
 export const DEFAULT_MIN_FACE_SIZE = 20;
 export const DEFAULT_MIN_FACE_SHARPNESS = 0.15;
-/** Enrolment refuses faces below these (FACE_TOO_SMALL, FACE_TOO_BLURRED, FACE_NOT_FRONTAL). */
-export const DEFAULT_ENROL_MIN_FACE_SIZE = 40;
-export const DEFAULT_ENROL_MIN_SHARPNESS = 0.25;
-export const DEFAULT_ENROL_MAX_YAW = 45;
+/** Enrollment refuses faces below these (FACE_TOO_SMALL, FACE_TOO_BLURRED, FACE_NOT_FRONTAL). */
+export const DEFAULT_ENROLL_MIN_FACE_SIZE = 40;
+export const DEFAULT_ENROLL_MIN_SHARPNESS = 0.25;
+export const DEFAULT_ENROLL_MAX_YAW = 45;
 
 /**
  * The square SSD MobileNet looks at. face-api uses 512; the network is convolutional and runs
@@ -78,10 +78,10 @@ export interface RecognizerConfig {
   /** Faces smaller or less sharp than these are marked unidentifiable instead of matched. */
   minFaceSize: number;
   minFaceSharpness: number;
-  /** Enrolment refuses faces smaller, less sharp or turned further than these. */
-  enrolMinFaceSize: number;
-  enrolMinSharpness: number;
-  enrolMaxYaw: number;
+  /** Enrollment refuses faces smaller, less sharp or turned further than these. */
+  enrollMinFaceSize: number;
+  enrollMinSharpness: number;
+  enrollMaxYaw: number;
   /** `mean`: distance to the mean of a person's descriptors; `nearest`: to their closest photo. */
   matchStrategy: MatchStrategy;
   /** Which faces get their descriptor averaged with their mirror image's (MirrorPolicy). */
@@ -144,14 +144,14 @@ const shape = (cores: number) => ({
   LARGE_FACE_SIZE: z.coerce.number().int().min(0).max(4096).default(DEFAULT_LARGE_FACE_SIZE),
   MIN_FACE_SIZE: z.coerce.number().int().min(0).max(4096).default(DEFAULT_MIN_FACE_SIZE),
   MIN_FACE_SHARPNESS: fraction(DEFAULT_MIN_FACE_SHARPNESS, 0, 10),
-  ENROL_MIN_FACE_SIZE: z.coerce
+  ENROLL_MIN_FACE_SIZE: z.coerce
     .number()
     .int()
     .min(0)
     .max(4096)
-    .default(DEFAULT_ENROL_MIN_FACE_SIZE),
-  ENROL_MIN_SHARPNESS: fraction(DEFAULT_ENROL_MIN_SHARPNESS, 0, 10),
-  ENROL_MAX_YAW: fraction(DEFAULT_ENROL_MAX_YAW, 0, 90),
+    .default(DEFAULT_ENROLL_MIN_FACE_SIZE),
+  ENROLL_MIN_SHARPNESS: fraction(DEFAULT_ENROLL_MIN_SHARPNESS, 0, 10),
+  ENROLL_MAX_YAW: fraction(DEFAULT_ENROLL_MAX_YAW, 0, 90),
   MATCH_STRATEGY: z.enum(MATCH_STRATEGIES, { error: 'expected mean or nearest' }).default('mean'),
   MIRROR_AVERAGE: z
     .enum([...MIRROR_POLICIES, 'true', 'false'], { error: 'expected small, always or never' })
@@ -224,9 +224,9 @@ export function loadRecognizerConfig(
     largeFaceSize: parsed.LARGE_FACE_SIZE,
     minFaceSize: parsed.MIN_FACE_SIZE,
     minFaceSharpness: parsed.MIN_FACE_SHARPNESS,
-    enrolMinFaceSize: parsed.ENROL_MIN_FACE_SIZE,
-    enrolMinSharpness: parsed.ENROL_MIN_SHARPNESS,
-    enrolMaxYaw: parsed.ENROL_MAX_YAW,
+    enrollMinFaceSize: parsed.ENROLL_MIN_FACE_SIZE,
+    enrollMinSharpness: parsed.ENROLL_MIN_SHARPNESS,
+    enrollMaxYaw: parsed.ENROLL_MAX_YAW,
     matchStrategy: parsed.MATCH_STRATEGY,
     mirrorAverage: parsed.MIRROR_AVERAGE,
     detector: parsed.DETECTOR,

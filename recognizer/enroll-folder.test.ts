@@ -73,7 +73,7 @@ describe('the known-people folder', () => {
     expect(ignored.sort()).toEqual(['Barack Obama/readme.txt', 'Joe Biden/nested', 'notes.md']);
   });
 
-  it('enrols each photo once per person, skipping, refusing and retrying as told', async () => {
+  it('enrolls each photo once per person, skipping, refusing and retrying as told', async () => {
     const logger = createLogger('test', 'silent');
     const created: string[] = [];
     const attempts = new Map<string, number>();

@@ -53,7 +53,7 @@ export const NO_FOLDER_ENROLLMENT: Readonly<FolderEnrollmentSummary> = Object.fr
 });
 
 /**
- * Enrols every photo of KNOWN_PEOPLE_DIR. Photos already stored (same content hash) are
+ * Enrolls every photo of KNOWN_PEOPLE_DIR. Photos already stored (same content hash) are
  * skipped without inference; a photo with no face, several faces, or that cannot be decoded
  * is refused with a logged reason; a photo on which inference keeps failing is counted as
  * failed. Database errors propagate: the recognizer must not serve a half-loaded gallery.
@@ -78,7 +78,7 @@ export async function enrollFolder(
 
   const enrollOne = async (photo: KnownPhoto) => {
     // A tombstone outranks the folder: a forgotten person stays forgotten until an admin
-    // enrols them again on purpose (POST /people lifts the tombstone).
+    // enrolls them again on purpose (POST /people lifts the tombstone).
     if (await isForgotten(photo.personName)) {
       summary.forgotten += 1;
       return;

@@ -67,13 +67,13 @@ describe('Enroller', () => {
     expect(calls.reloads).toBe(1);
   });
 
-  it('records the photo as facetrail’s own only when it lies in its enrolment folder', async () => {
+  it('records the photo as facetrail’s own only when it lies in its enrollment folder', async () => {
     const { enroller, calls } = setup({ faces: [face()], width: 10, height: 10 });
     await enroller.enroll({
       personId: 1,
       bytes,
       imageName: 'abc.jpg',
-      sourcePath: 'enrolments/1/abc.jpg',
+      sourcePath: 'enrollments/1/abc.jpg',
     });
     await enroller.enroll({
       personId: 1,
@@ -82,7 +82,7 @@ describe('Enroller', () => {
       sourcePath: 'known/b.jpg',
     });
     expect(calls.added.map((added) => (added as { storedPath: string | null }).storedPath)).toEqual(
-      ['enrolments/1/abc.jpg', null],
+      ['enrollments/1/abc.jpg', null],
     );
   });
 
@@ -128,7 +128,7 @@ describe('Enroller', () => {
     ['too blurred', { size: 200, sharpness: 0.2, yaw: 0, roll: 0 }, 'FACE_TOO_BLURRED', /blurred/],
     ['turned away', { size: 200, sharpness: 0.9, yaw: -50, roll: 0 }, 'FACE_NOT_FRONTAL', /50°/],
   ])(
-    'refuses a face %s to enrol, saying why, and stores nothing',
+    'refuses a face %s to enroll, saying why, and stores nothing',
     async (_label, quality, code, message) => {
       const { enroller, calls } = setup({ faces: [face(0.9, quality)], width: 400, height: 400 });
       const refusal = enroller.enroll({ personId: 1, bytes, imageName: 'poor.jpg' });
@@ -138,7 +138,7 @@ describe('Enroller', () => {
     },
   );
 
-  it('enrols a face just inside every limit', async () => {
+  it('enrolls a face just inside every limit', async () => {
     const quality = { size: 40, sharpness: 0.25, yaw: 45, roll: 30 };
     const { enroller } = setup({ faces: [face(0.9, quality)], width: 400, height: 400 });
     await expect(

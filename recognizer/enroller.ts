@@ -23,8 +23,8 @@ export interface EnrollmentOutcome {
   quality: FaceQuality | undefined;
 }
 
-/** What an enrolment photo's face must at least be: it sets the person's descriptor for good. */
-export interface EnrolmentQuality {
+/** What an enrollment photo's face must at least be: it sets the person's descriptor for good. */
+export interface EnrollmentQuality {
   /** Shorter side of the face's box, in pixels of the photo. */
   minFaceSize: number;
   minSharpness: number;
@@ -32,29 +32,29 @@ export interface EnrolmentQuality {
   maxYaw: number;
 }
 
-/** Why a face is too poor to enrol, as an AppError; undefined when it is good enough. */
-export function enrolmentRefusal(
+/** Why a face is too poor to enroll, as an AppError; undefined when it is good enough. */
+export function enrollmentRefusal(
   quality: FaceQuality,
-  limits: EnrolmentQuality,
+  limits: EnrollmentQuality,
   imageName: string,
 ): AppError | undefined {
   const details = { quality };
   if (quality.size < limits.minFaceSize)
     return new AppError(
       'FACE_TOO_SMALL',
-      `the face on "${imageName}" is ${quality.size} px; enrol a photo where it is at least ${limits.minFaceSize} px`,
+      `the face on "${imageName}" is ${quality.size} px; enroll a photo where it is at least ${limits.minFaceSize} px`,
       details,
     );
   if (quality.sharpness < limits.minSharpness)
     return new AppError(
       'FACE_TOO_BLURRED',
-      `the face on "${imageName}" is too blurred (sharpness ${quality.sharpness.toFixed(2)}, at least ${limits.minSharpness} needed); enrol a sharper photo`,
+      `the face on "${imageName}" is too blurred (sharpness ${quality.sharpness.toFixed(2)}, at least ${limits.minSharpness} needed); enroll a sharper photo`,
       details,
     );
   if (Math.abs(quality.yaw) > limits.maxYaw)
     return new AppError(
       'FACE_NOT_FRONTAL',
-      `the face on "${imageName}" is turned ${Math.round(Math.abs(quality.yaw))}° from the camera (at most ${limits.maxYaw}°); enrol a photo facing it`,
+      `the face on "${imageName}" is turned ${Math.round(Math.abs(quality.yaw))}° from the camera (at most ${limits.maxYaw}°); enroll a photo facing it`,
       details,
     );
   return undefined;
@@ -67,7 +67,7 @@ export interface EnrollerDependencies {
   onEnrolled(): Promise<unknown>;
   logger: Logger;
   /** Faces below these are refused; default: any face. */
-  quality?: EnrolmentQuality;
+  quality?: EnrollmentQuality;
 }
 
 export function contentHash(bytes: Uint8Array): string {
@@ -77,7 +77,7 @@ export function contentHash(bytes: Uint8Array): string {
 /**
  * Stores the descriptor of the one face on a photo of a known person. A photo whose sha256
  * is already stored is answered from the database without inference (fast restarts of the
- * folder enrolment, idempotent retries); a photo with no face or several is refused.
+ * folder enrollment, idempotent retries); a photo with no face or several is refused.
  */
 export class Enroller {
   constructor(private readonly deps: EnrollerDependencies) {}
@@ -120,19 +120,19 @@ export class Enroller {
     if (analysis.faces.length === 0) {
       throw new AppError(
         'NO_FACE',
-        `no face was found on "${input.imageName}"; enrol a photo showing the face of ${person.name}`,
+        `no face was found on "${input.imageName}"; enroll a photo showing the face of ${person.name}`,
       );
     }
     if (analysis.faces.length > 1) {
       throw new AppError(
         'MULTIPLE_FACES',
-        `"${input.imageName}" shows ${analysis.faces.length} faces; enrol a photo of ${person.name} alone`,
+        `"${input.imageName}" shows ${analysis.faces.length} faces; enroll a photo of ${person.name} alone`,
         { faces: analysis.faces.length },
       );
     }
     const face = analysis.faces[0]!;
     const refusal =
-      this.deps.quality && enrolmentRefusal(face.quality, this.deps.quality, input.imageName);
+      this.deps.quality && enrollmentRefusal(face.quality, this.deps.quality, input.imageName);
     if (refusal) throw refusal;
     const stored = await this.deps.people.addPersonImage({
       personId: input.personId,
@@ -140,7 +140,7 @@ export class Enroller {
       contentHash: hash,
       descriptor: face.descriptor,
       faceSize: face.quality.size,
-      // A photo in facetrail's own enrolment folder is deleted with the person.
+      // A photo in facetrail's own enrollment folder is deleted with the person.
       storedPath:
         input.sourcePath && isStoredByFacetrail(input.sourcePath) ? input.sourcePath : null,
       // Kept for the person's face crop on the results page.

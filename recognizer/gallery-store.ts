@@ -14,8 +14,8 @@ export interface GalleryStoreOptions {
 
 /**
  * Keeps the current Gallery in sync with the database, the source of truth: a full load at
- * start, a reload whenever galleryVersion() changes (polled, so enrolments made by another
- * replica arrive within refreshMs), and on demand right after a local enrolment. Reloads are
+ * start, a reload whenever galleryVersion() changes (polled, so enrollments made by another
+ * replica arrive within refreshMs), and on demand right after a local enrollment. Reloads are
  * serialised; a failed poll keeps the previous gallery and is retried at the next tick.
  */
 export class GalleryStore {

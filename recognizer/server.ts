@@ -110,9 +110,9 @@ export class RecognizerServer {
       onEnrolled: () => gallery.reload(),
       logger,
       quality: {
-        minFaceSize: config.enrolMinFaceSize,
-        minSharpness: config.enrolMinSharpness,
-        maxYaw: config.enrolMaxYaw,
+        minFaceSize: config.enrollMinFaceSize,
+        minSharpness: config.enrollMinSharpness,
+        maxYaw: config.enrollMaxYaw,
       },
     });
 

@@ -9,7 +9,7 @@ CREATE TABLE person (
   UNIQUE KEY person_name_unique (name)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- One enrolled photo of a known person, with the face descriptor computed once at enrolment.
+-- One enrolled photo of a known person, with the face descriptor computed once at enrollment.
 CREATE TABLE person_images (
   id INT NOT NULL AUTO_INCREMENT,
   person_id INT NOT NULL,

@@ -1,4 +1,4 @@
--- The results page (issue 12): what a submission says about a photo, face crops of enrolment
+-- The results page (issue 12): what a submission says about a photo, face crops of enrollment
 -- photos, an audit log of admin changes, and the indexes the page's queries need.
 
 -- Where and when a photo was taken and what it was called, as the camera or client said
@@ -15,7 +15,7 @@ CREATE INDEX images_door_id ON images (door, id);
 -- changed since.
 CREATE INDEX images_updated ON images (updated_at);
 
--- The face on an enrolment photo, for the person's face crop (NULL when not known).
+-- The face on an enrollment photo, for the person's face crop (NULL when not known).
 ALTER TABLE person_images ADD COLUMN box_x INT NULL;
 ALTER TABLE person_images ADD COLUMN box_y INT NULL;
 ALTER TABLE person_images ADD COLUMN box_width INT NULL;

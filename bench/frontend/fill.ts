@@ -89,13 +89,13 @@ export async function fill(conn: Connection, log: (line: string) => void): Promi
   for (let p = 1; p <= SHAPE.people; p++)
     people.push(`(${p}, 'Person ${String(p).padStart(4, '0')}', ${created})`);
   await conn.query(`INSERT INTO person (id, name, created_at) VALUES ${people.join(',')}`);
-  // One enrolment photo each (a descriptor of zeros: the page never reads it).
+  // One enrollment photo each (a descriptor of zeros: the page never reads it).
   const zeros = `X'${'00'.repeat(512)}'`;
   for (let p = 1; p <= SHAPE.people; p += SHAPE.batch) {
     const rows: string[] = [];
     for (let q = p; q < Math.min(p + SHAPE.batch, SHAPE.people + 1); q++)
       rows.push(
-        `(${q}, ${q}, 'enrolment-${q}.jpg', '${q.toString(16).padStart(64, '0')}', ${zeros}, ${created}, 'enrolments/${q}/${q}.jpg', 10, 10, 100, 120)`,
+        `(${q}, ${q}, 'enrollment-${q}.jpg', '${q.toString(16).padStart(64, '0')}', ${zeros}, ${created}, 'enrollments/${q}/${q}.jpg', 10, 10, 100, 120)`,
       );
     await conn.query(
       `INSERT INTO person_images (id, person_id, image_name, content_hash, descriptor, created_at, stored_path, box_x, box_y, box_width, box_height) VALUES ${rows.join(',')}`,

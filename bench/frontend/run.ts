@@ -214,7 +214,7 @@ async function measure(args: Args) {
     }
     await run(
       "one person's page",
-      'GET /people/… (counts, 14 days of sightings, enrolment photos, newest 50 sightings)',
+      'GET /people/… (counts, 14 days of sightings, enrollment photos, newest 50 sightings)',
       () => `/people/${anyPerson()}`,
     );
     await run(

@@ -35,7 +35,7 @@ import {
 /** The issue's bar: strangers accepted at most this often. */
 export const MAX_STRANGER_RATE = 0.01;
 const FOLDS = 6;
-const ENROL_PHOTOS = 5;
+const ENROLL_PHOTOS = 5;
 
 interface Variant {
   name: string;
@@ -242,9 +242,9 @@ const WORLD_PIPELINES: Array<{ name: string; what: string; settings: Partial<Inf
 export async function bothWorlds(ctx: BenchContext): Promise<SectionResult> {
   const defaults = loadRecognizerConfig(BENCH_ENV, { cores: defaultSettings().inferenceWorkers });
   const limits = {
-    minFaceSize: defaults.enrolMinFaceSize,
-    minSharpness: defaults.enrolMinSharpness,
-    maxYaw: defaults.enrolMaxYaw,
+    minFaceSize: defaults.enrollMinFaceSize,
+    minSharpness: defaults.enrollMinSharpness,
+    maxYaw: defaults.enrollMaxYaw,
   };
   const rules = candidateRules(defaults);
   const pipelines = ctx.quick ? WORLD_PIPELINES.slice(0, 1) : WORLD_PIPELINES;
@@ -379,7 +379,7 @@ export async function accuracy(ctx: BenchContext): Promise<SectionResult> {
   const rows: Array<Array<string | number>> = [];
   for (const run of scanned) {
     for (const strategy of ['mean', 'nearest'] as MatchStrategy[]) {
-      const trials = runTrials(run.lfw, { enrolPhotos: ENROL_PHOTOS, folds: FOLDS, strategy });
+      const trials = runTrials(run.lfw, { enrollPhotos: ENROLL_PHOTOS, folds: FOLDS, strategy });
       const best = chooseThreshold(trials, grid, MAX_STRANGER_RATE);
       const at60 = outcomeAt(trials, 0.6);
       identification[`${run.variant.name}/${strategy}`] = { best, at60, refused: trials.refused };
@@ -390,7 +390,7 @@ export async function accuracy(ctx: BenchContext): Promise<SectionResult> {
   }
   sections.push(
     '',
-    `Identification: ${FOLDS} folds; in each, ${people.size - Math.ceil(people.size / FOLDS)} people enrolled with their first ${ENROL_PHOTOS} photos that show exactly one face (the Enroller's rule), their other photos identified, and the other ${Math.ceil(people.size / FOLDS)} people (all their photos) are strangers. The subject of an LFW photo is the face nearest its centre. "best ≤1% strangers" is the highest threshold (0.01 steps) at which at most 1% of the strangers' photos are accepted.`,
+    `Identification: ${FOLDS} folds; in each, ${people.size - Math.ceil(people.size / FOLDS)} people enrolled with their first ${ENROLL_PHOTOS} photos that show exactly one face (the Enroller's rule), their other photos identified, and the other ${Math.ceil(people.size / FOLDS)} people (all their photos) are strangers. The subject of an LFW photo is the face nearest its centre. "best ≤1% strangers" is the highest threshold (0.01 steps) at which at most 1% of the strangers' photos are accepted.`,
     '',
     table(OUTCOME_HEADER, rows),
   );
@@ -401,15 +401,15 @@ export async function accuracy(ctx: BenchContext): Promise<SectionResult> {
   const mirrored = scanned.find((run) => run.variant.name === 'defaults');
   if (single && mirrored) {
     const mixedRows: Array<Array<string | number>> = [];
-    for (const [label, enrol, probe] of [
+    for (const [label, enroll, probe] of [
       ['both single', single, single],
       ['both mirror-averaged', mirrored, mirrored],
       ['enrolled single, identified mirror-averaged', single, mirrored],
       ['enrolled mirror-averaged, identified single', mirrored, single],
     ] as const) {
       const trials = runTrials(
-        enrol.lfw,
-        { enrolPhotos: ENROL_PHOTOS, folds: FOLDS, strategy: 'mean' },
+        enroll.lfw,
+        { enrollPhotos: ENROLL_PHOTOS, folds: FOLDS, strategy: 'mean' },
         probe.lfw,
       );
       const best = chooseThreshold(trials, grid, MAX_STRANGER_RATE);
@@ -424,22 +424,22 @@ export async function accuracy(ctx: BenchContext): Promise<SectionResult> {
     );
   }
 
-  // The threshold sweep and the enrolment-size sweep for the defaults.
+  // The threshold sweep and the enrollment-size sweep for the defaults.
   const defaults = scanned.find((run) => run.variant.name === 'defaults')!;
   const mean = runTrials(defaults.lfw, {
-    enrolPhotos: ENROL_PHOTOS,
+    enrollPhotos: ENROLL_PHOTOS,
     folds: FOLDS,
     strategy: 'mean',
   });
   const nearest = runTrials(defaults.lfw, {
-    enrolPhotos: ENROL_PHOTOS,
+    enrollPhotos: ENROLL_PHOTOS,
     folds: FOLDS,
     strategy: 'nearest',
   });
   const sweep = thresholdGrid(0.36, 0.6, 0.02);
   sections.push(
     '',
-    `MATCH_THRESHOLD sweep (defaults, ${ENROL_PHOTOS} enrolment photos):`,
+    `MATCH_THRESHOLD sweep (defaults, ${ENROLL_PHOTOS} enrollment photos):`,
     '',
     table(
       [
@@ -467,29 +467,29 @@ export async function accuracy(ctx: BenchContext): Promise<SectionResult> {
     ),
   );
   const chosen = chooseThreshold(mean, grid, MAX_STRANGER_RATE);
-  const enrolRows: Array<Array<string | number>> = [];
-  for (const enrolPhotos of [1, 3, 5]) {
-    const trials = runTrials(defaults.lfw, { enrolPhotos, folds: FOLDS, strategy: 'mean' });
+  const enrollRows: Array<Array<string | number>> = [];
+  for (const enrollPhotos of [1, 3, 5]) {
+    const trials = runTrials(defaults.lfw, { enrollPhotos, folds: FOLDS, strategy: 'mean' });
     if (chosen)
-      enrolRows.push(
+      enrollRows.push(
         outcomeRow(
-          `${enrolPhotos} photo(s), at the chosen threshold`,
+          `${enrollPhotos} photo(s), at the chosen threshold`,
           outcomeAt(trials, chosen.threshold),
         ),
       );
     const best = chooseThreshold(trials, grid, MAX_STRANGER_RATE);
-    if (best) enrolRows.push(outcomeRow(`${enrolPhotos} photo(s), best ≤1% strangers`, best));
+    if (best) enrollRows.push(outcomeRow(`${enrollPhotos} photo(s), best ≤1% strangers`, best));
   }
   sections.push(
     '',
-    'Enrolment photos per person (defaults, mean):',
+    'Enrollment photos per person (defaults, mean):',
     '',
-    table(OUTCOME_HEADER, enrolRows),
+    table(OUTCOME_HEADER, enrollRows),
   );
   if (chosen) {
     sections.push(
       '',
-      `**Chosen MATCH_THRESHOLD: ${fixed(chosen.threshold, 2)}** (defaults, mean, ${ENROL_PHOTOS} photos): ${pct(chosen.identified, chosen.probes)} identified, ${pct(chosen.wrongPerson, chosen.probes)} wrong person, ${pct(chosen.strangersAccepted, chosen.strangers, 2)} of strangers accepted; faces on negatives: ${defaults.negativeFaces} (as is) and ${defaults.negativeFacesSmall} (150 px).`,
+      `**Chosen MATCH_THRESHOLD: ${fixed(chosen.threshold, 2)}** (defaults, mean, ${ENROLL_PHOTOS} photos): ${pct(chosen.identified, chosen.probes)} identified, ${pct(chosen.wrongPerson, chosen.probes)} wrong person, ${pct(chosen.strangersAccepted, chosen.strangers, 2)} of strangers accepted; faces on negatives: ${defaults.negativeFaces} (as is) and ${defaults.negativeFacesSmall} (150 px).`,
     );
   }
 

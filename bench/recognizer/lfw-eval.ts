@@ -1,5 +1,5 @@
 /**
- * Identification on LFW, offline: enrol the first photos of most people, identify their other
+ * Identification on LFW, offline: enroll the first photos of most people, identify their other
  * photos, and hold out whole people as strangers, rotating the held-out group (k folds) so
  * that every person is a stranger once. Matching uses the recognizer's own Gallery.
  */
@@ -24,8 +24,8 @@ export interface LfwPhoto {
 }
 
 export interface EvalOptions {
-  /** Enrolment photos per person: the first ones with exactly one face (the Enroller's rule). */
-  enrolPhotos: number;
+  /** Enrollment photos per person: the first ones with exactly one face (the Enroller's rule). */
+  enrollPhotos: number;
   folds: number;
   strategy: MatchStrategy;
 }
@@ -39,7 +39,7 @@ interface Trial {
 
 export interface Trials {
   trials: Trial[];
-  /** Photos offered for enrolment that were refused (no face or several faces). */
+  /** Photos offered for enrollment that were refused (no face or several faces). */
   refused: number;
   enrolled: number;
   enrolledPeople: number;
@@ -104,7 +104,7 @@ export function runTrials(
       ids.set(person, ++personId);
       let taken = 0;
       for (const photo of people.get(person) ?? []) {
-        if (taken < options.enrolPhotos) {
+        if (taken < options.enrollPhotos) {
           if (photo.faces.length === 1) {
             entries.push({ personId, personName: person, descriptor: photo.faces[0]!.descriptor });
             taken += 1;

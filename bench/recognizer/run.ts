@@ -21,7 +21,7 @@ import { memory } from './memory.js';
 import { stages } from './stages.js';
 import { FIXTURES, loadPhoto } from './photos.js';
 import { fixed, loadAverage } from './stats.js';
-import { enrolSetup, throughput, throughputSetup, type ThroughputData } from './throughput.js';
+import { enrollSetup, throughput, throughputSetup, type ThroughputData } from './throughput.js';
 
 const SECTIONS = ['throughput', 'gallery', 'memory', 'stages', 'worlds', 'accuracy'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -80,8 +80,8 @@ async function main(): Promise<void> {
       detector = description.detector;
       workers = description.workers;
       const setup = await throughputSetup(ctx);
-      const enrolment = await enrolSetup(bench, setup);
-      ctx.log(`enrolled ${enrolment.enrolled} photos; refused ${enrolment.refused.length}`);
+      const enrollment = await enrollSetup(bench, setup);
+      ctx.log(`enrolled ${enrollment.enrolled} photos; refused ${enrollment.refused.length}`);
       let identifications = 0;
       if (only.has('throughput')) {
         const result = await throughput(ctx, bench, baseline, setup);

@@ -40,9 +40,9 @@ interface Pass {
 }
 
 export interface ThroughputSetup {
-  enrolment: Photo[];
-  /** Person name per enrolment photo. */
-  enrolmentPeople: string[];
+  enrollment: Photo[];
+  /** Person name per enrollment photo. */
+  enrollmentPeople: string[];
   small: Photo[];
   large: Photo[];
 }
@@ -53,15 +53,17 @@ export async function throughputSetup(ctx: BenchContext): Promise<ThroughputSetu
   const lfw = [...(await lfwPeople()).entries()];
   const enrolledLfw = lfw.slice(0, ctx.quick ? 6 : 20);
   const strangersLfw = lfw.slice(enrolledLfw.length, enrolledLfw.length + (ctx.quick ? 3 : 10));
-  const enrolment: Photo[] = [];
-  const enrolmentPeople: string[] = [];
+  const enrollment: Photo[] = [];
+  const enrollmentPeople: string[] = [];
   for (const photo of others.filter((photo) => photo.name.startsWith('faces/known/'))) {
-    enrolment.push(photo);
-    enrolmentPeople.push(photo.name.split('/')[2]!);
+    enrollment.push(photo);
+    enrollmentPeople.push(photo.name.split('/')[2]!);
   }
   for (const photo of others.filter((photo) => photo.name.startsWith('seed/known_people/'))) {
-    enrolment.push(photo);
-    enrolmentPeople.push(path.basename(photo.name).startsWith('hannibal') ? 'Hannibal' : 'Gergely');
+    enrollment.push(photo);
+    enrollmentPeople.push(
+      path.basename(photo.name).startsWith('hannibal') ? 'Hannibal' : 'Gergely',
+    );
   }
   const small: Photo[] = others.filter(
     (photo) =>
@@ -72,26 +74,26 @@ export async function throughputSetup(ctx: BenchContext): Promise<ThroughputSetu
   for (const [person, files] of enrolledLfw) {
     // Photos 1-5 enrolled (refused ones simply missing), 9 and 10 identified.
     for (const file of files.slice(0, 5)) {
-      enrolment.push(await loadPhoto(file));
-      enrolmentPeople.push(person);
+      enrollment.push(await loadPhoto(file));
+      enrollmentPeople.push(person);
     }
     for (const file of files.slice(8)) small.push(await loadPhoto(file));
   }
   for (const [, files] of strangersLfw) small.push(await loadPhoto(files[0]!));
   const large = others.filter(isLarge);
-  return { enrolment, enrolmentPeople, small, large };
+  return { enrollment, enrollmentPeople, small, large };
 }
 
-/** Enrols the setup's photos (faces/known was enrolled from KNOWN_PEOPLE_DIR at start). */
-export async function enrolSetup(
+/** Enrolls the setup's photos (faces/known was enrolled from KNOWN_PEOPLE_DIR at start). */
+export async function enrollSetup(
   bench: BenchRecognizer,
   setup: ThroughputSetup,
 ): Promise<{ enrolled: number; refused: string[] }> {
   let enrolled = 0;
   const refused: string[] = [];
-  for (const [index, photo] of setup.enrolment.entries()) {
+  for (const [index, photo] of setup.enrollment.entries()) {
     if (photo.name.startsWith('faces/known/')) continue;
-    const person = await bench.people.findOrCreate(setup.enrolmentPeople[index]!);
+    const person = await bench.people.findOrCreate(setup.enrollmentPeople[index]!);
     try {
       await bench.client.enroll({
         personId: person.id,
@@ -212,14 +214,14 @@ export async function throughput(
 ): Promise<SectionResult & { data: ThroughputData }> {
   const description = await bench.describe();
   const strategy: MatchStrategy = /nearest photo/.test(description.detector) ? 'nearest' : 'mean';
-  // The baseline's gallery: its own descriptors of the same enrolment photos, the same rules.
-  ctx.log(`throughput: baseline encodes the ${setup.enrolment.length} enrolment photos`);
+  // The baseline's gallery: its own descriptors of the same enrollment photos, the same rules.
+  ctx.log(`throughput: baseline encodes the ${setup.enrollment.length} enrollment photos`);
   const ids = new Map<string, number>();
   const entries: GalleryEntry[] = [];
-  for (const [index, photo] of setup.enrolment.entries()) {
+  for (const [index, photo] of setup.enrollment.entries()) {
     const faces = await baseline.analyze(photo.bytes);
     if (faces.length !== 1) continue;
-    const personName = setup.enrolmentPeople[index]!;
+    const personName = setup.enrollmentPeople[index]!;
     if (!ids.has(personName)) ids.set(personName, ids.size + 1);
     entries.push({ personId: ids.get(personName)!, personName, descriptor: faces[0]!.descriptor });
   }
@@ -309,7 +311,7 @@ export async function throughput(
     );
   }
   text.push(
-    `Baseline gallery: ${gallery.size} descriptors of ${gallery.people} people (its own encodings of the enrolment photos, same match rule); threshold ${threshold}. Fixtures: ${FIXTURES}.`,
+    `Baseline gallery: ${gallery.size} descriptors of ${gallery.people} people (its own encodings of the enrollment photos, same match rule); threshold ${threshold}. Fixtures: ${FIXTURES}.`,
   );
   return {
     title: 'Throughput and latency (Identify over gRPC vs the straightforward way)',

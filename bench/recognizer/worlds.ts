@@ -10,7 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FaceQuality } from '../../lib/recognizer/protocol.js';
 import type { RecognizerConfig } from '../../recognizer/config.js';
-import { enrolmentRefusal, type EnrolmentQuality } from '../../recognizer/enroller.js';
+import { enrollmentRefusal, type EnrollmentQuality } from '../../recognizer/enroller.js';
 import { MatchPolicy } from '../../recognizer/match-policy.js';
 import type { BenchContext } from './context.js';
 import { subjectFace, type LfwPhoto } from './lfw-eval.js';
@@ -46,7 +46,7 @@ export interface Worlds {
 }
 
 const LFW_FOLDS = 6;
-const LFW_ENROL_PHOTOS = 5;
+const LFW_ENROLL_PHOTOS = 5;
 
 /** What scans the photos: the recognizer's pool (LocalRecognizer) or an in-thread variant. */
 export interface PhotoAnalyzer {
@@ -128,7 +128,7 @@ export interface Enrolled {
   mean: Float32Array;
   /** The median size of the enrolled faces (what the recognizer's gallery keeps per person). */
   faceSize: number;
-  /** Each enrolment photo's distance to the mean (per-person statistics). */
+  /** Each enrollment photo's distance to the mean (per-person statistics). */
   spread: number[];
 }
 
@@ -208,7 +208,7 @@ export function candidateRules(defaults: RecognizerConfig): Rule[] {
     },
     {
       name: 'per-person spread',
-      what: "0.44 scaled by the person's own spread (mean distance of their enrolment photos to their mean) over the gallery's median spread, at most 0.60; one photo: 0.44",
+      what: "0.44 scaled by the person's own spread (mean distance of their enrollment photos to their mean) over the gallery's median spread, at most 0.60; one photo: 0.44",
       decide: (() => {
         const medians = new WeakMap<readonly Ranked[], number>();
         return (_face: Face, ranked: readonly Ranked[]) => {
@@ -244,7 +244,7 @@ export function distance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.sqrt(sum);
 }
 
-function enrol(name: string, faces: readonly Face[]): Enrolled {
+function enroll(name: string, faces: readonly Face[]): Enrolled {
   const descriptors = faces.map((face) => face.descriptor);
   const mean = new Float32Array(descriptors[0]!.length);
   for (const descriptor of descriptors)
@@ -271,9 +271,9 @@ const largestFace = (photo: PhotoFaces | undefined): Face | undefined =>
     undefined,
   );
 
-/** The Enroller's rules: exactly one face, and good enough to enrol. */
-const enrollable = (photo: PhotoFaces, limits: EnrolmentQuality): Face | undefined =>
-  photo.faces.length === 1 && !enrolmentRefusal(photo.faces[0]!.quality, limits, photo.name)
+/** The Enroller's rules: exactly one face, and good enough to enroll. */
+const enrollable = (photo: PhotoFaces, limits: EnrollmentQuality): Face | undefined =>
+  photo.faces.length === 1 && !enrollmentRefusal(photo.faces[0]!.quality, limits, photo.name)
     ? photo.faces[0]
     : undefined;
 
@@ -283,7 +283,7 @@ export interface LfwOutcome {
   wrongPerson: number;
   strangers: number;
   strangersAccepted: number;
-  refusedForEnrolment: number;
+  refusedForEnrollment: number;
 }
 
 /**
@@ -294,7 +294,7 @@ export interface LfwOutcome {
 export function lfwIdentification(
   lfw: ReadonlyMap<string, LfwPhoto[]>,
   rule: Rule,
-  limits: EnrolmentQuality,
+  limits: EnrollmentQuality,
 ): LfwOutcome {
   const names = [...lfw.keys()].sort();
   const outcome: LfwOutcome = {
@@ -303,7 +303,7 @@ export function lfwIdentification(
     wrongPerson: 0,
     strangers: 0,
     strangersAccepted: 0,
-    refusedForEnrolment: 0,
+    refusedForEnrollment: 0,
   };
   for (let fold = 0; fold < LFW_FOLDS; fold++) {
     const gallery: Enrolled[] = [];
@@ -315,17 +315,17 @@ export function lfwIdentification(
         strangers.push(...photos);
         return;
       }
-      // As a person would enrol: photos in order until five were accepted; the rest are probes.
+      // As a person would enroll: photos in order until five were accepted; the rest are probes.
       const enrolled: Face[] = [];
       for (const photo of photos) {
-        if (enrolled.length >= LFW_ENROL_PHOTOS) probes.push(photo);
+        if (enrolled.length >= LFW_ENROLL_PHOTOS) probes.push(photo);
         else {
           const face = enrollable(photo, limits);
           if (face) enrolled.push(face);
-          else outcome.refusedForEnrolment += 1;
+          else outcome.refusedForEnrollment += 1;
         }
       }
-      if (enrolled.length > 0) gallery.push(enrol(person, enrolled));
+      if (enrolled.length > 0) gallery.push(enroll(person, enrolled));
     });
     const decide = (photo: LfwPhoto) => {
       const face = subjectFace(photo) as Face | undefined;
@@ -371,7 +371,7 @@ export function pairsVerification(worlds: Worlds, rule: Rule): PairsOutcome {
     const y = largestFace(worlds.pairsPhotos.get(pair.y));
     let accepted = false;
     if (!x || !y) outcome.noFace += 1;
-    else accepted = rule.decide(y, rank([enrol(pair.x, [x])], y)) !== undefined;
+    else accepted = rule.decide(y, rank([enroll(pair.x, [x])], y)) !== undefined;
     if (pair.same) {
       outcome.same += 1;
       if (accepted) outcome.sameAccepted += 1;
@@ -387,7 +387,7 @@ export function pairsVerification(worlds: Worlds, rule: Rule): PairsOutcome {
 export function probeAnswers(
   worlds: Worlds,
   rule: Rule,
-  limits: EnrolmentQuality,
+  limits: EnrollmentQuality,
 ): { exact: number; photos: number; wrong: string[] } {
   const gallery: Enrolled[] = [];
   for (const [person, photos] of worlds.known) {
@@ -395,7 +395,7 @@ export function probeAnswers(
       const face = enrollable(photo, limits);
       return face ? [face] : [];
     });
-    if (faces.length > 0) gallery.push(enrol(person, faces));
+    if (faces.length > 0) gallery.push(enroll(person, faces));
   }
   let exact = 0;
   const wrong: string[] = [];
@@ -412,7 +412,7 @@ export function probeAnswers(
 }
 
 /** Every LFW person enrolled (first 5 photos the Enroller accepts). */
-function lfwGallery(lfw: ReadonlyMap<string, LfwPhoto[]>, limits: EnrolmentQuality): Enrolled[] {
+function lfwGallery(lfw: ReadonlyMap<string, LfwPhoto[]>, limits: EnrollmentQuality): Enrolled[] {
   const gallery: Enrolled[] = [];
   for (const [person, photos] of lfw) {
     const faces = photos
@@ -420,8 +420,8 @@ function lfwGallery(lfw: ReadonlyMap<string, LfwPhoto[]>, limits: EnrolmentQuali
         const face = enrollable(photo, limits);
         return face ? [face] : [];
       })
-      .slice(0, LFW_ENROL_PHOTOS);
-    if (faces.length > 0) gallery.push(enrol(person, faces));
+      .slice(0, LFW_ENROLL_PHOTOS);
+    if (faces.length > 0) gallery.push(enroll(person, faces));
   }
   return gallery;
 }
@@ -436,7 +436,7 @@ function lfwGallery(lfw: ReadonlyMap<string, LfwPhoto[]>, limits: EnrolmentQuali
 export function crossWorld(
   worlds: Worlds,
   rule: Rule,
-  limits: EnrolmentQuality,
+  limits: EnrollmentQuality,
 ): { faces: number; accepted: number } {
   const gallery = lfwGallery(worlds.lfw, limits);
   const photos = [...worlds.probes, ...[...worlds.known.values()].flat()];
@@ -465,7 +465,7 @@ export function evaluate(
   pipeline: string,
   worlds: Worlds,
   rule: Rule,
-  limits: EnrolmentQuality,
+  limits: EnrollmentQuality,
 ): CandidateResult {
   return {
     pipeline,
@@ -501,7 +501,7 @@ export const pairsAccuracy = (pairs: PairsOutcome) =>
  * — the highest with at most 1% of LFW strangers accepted, the highest with no different-person
  * pair accepted — each evaluated on both worlds.
  */
-export function bestFixedRules(worlds: Worlds, limits: EnrolmentQuality): Rule[] {
+export function bestFixedRules(worlds: Worlds, limits: EnrollmentQuality): Rule[] {
   const grid = Array.from({ length: 181 }, (_, i) => Number((0.2 + i * 0.005).toFixed(3)));
   let onLfw: number | undefined;
   let onPairs: number | undefined;
@@ -569,7 +569,7 @@ export function candidatesTable(results: readonly CandidateResult[]): string {
 /** TAR/FAR of one fixed threshold on each world, over a range; the default rule's point below it. */
 export function curveTable(
   worlds: Worlds,
-  limits: EnrolmentQuality,
+  limits: EnrollmentQuality,
   thresholds: readonly number[],
   defaultResult: CandidateResult,
 ): { text: string; rows: unknown[] } {

@@ -18,7 +18,7 @@ import type { PeopleRepository } from '../../lib/db/people-repo.js';
 import { imageOr404, readRoutes } from '../../lib/http/read-routes.js';
 import type { PrivacyRepository } from '../../lib/db/privacy-repo.js';
 import type { ResultsRepository } from '../../lib/db/results-repo.js';
-import type { EnrollClient } from '../../lib/enrolment.js';
+import type { EnrollClient } from '../../lib/enrollment.js';
 import { AppError, isAppError } from '../../lib/errors.js';
 import { findUp } from '../../lib/find-up.js';
 import { principalOf, requireRole } from '../../lib/http/auth.js';
@@ -40,9 +40,9 @@ import type { SafeHtml } from './html.js';
 import { eventStream, LiveFeed } from './live.js';
 import {
   addPerson,
-  enrolUploads,
+  enrollUploads,
   mergePeople,
-  removeEnrolmentPhoto,
+  removeEnrollmentPhoto,
   renamePerson,
   type Actor,
 } from './people-actions.js';
@@ -63,7 +63,7 @@ export interface FrontendDeps {
   privacy: PrivacyRepository;
   audit: AuditRepository;
   sessions: Sessions;
-  /** Enrolment from the page; undefined when the frontend has no recognizer secret. */
+  /** Enrollment from the page; undefined when the frontend has no recognizer secret. */
   enroller: EnrollClient | undefined;
   /** Corrections ("this is …", re-scoring); undefined without the recognizer secret. */
   recognizer: Pick<RecognizerClient, 'rescore' | 'refreshGallery'> | undefined;
@@ -90,7 +90,7 @@ const safeNext = (value: unknown) =>
 
 /** Outcomes an admin action reports on the next page; fixed texts, never taken from the URL. */
 const NOTICES: Record<string, string> = {
-  forgotten: 'The person was forgotten: their descriptors and enrolment photos are deleted.',
+  forgotten: 'The person was forgotten: their descriptors and enrollment photos are deleted.',
   deleted: 'The image, its faces and any upload facetrail stored were deleted.',
 };
 
@@ -141,7 +141,7 @@ const formFiles = new WeakMap<Request, FormFile[]>();
 /**
  * The web page and its JSON API. Everything but health, the static files and the sign-in page
  * needs a viewer or admin: a session from /login, or `Authorization: Bearer <key>`. Admins
- * also get the actions (enrol, rename, merge, remove, forget, delete), each a form with the
+ * also get the actions (enroll, rename, merge, remove, forget, delete), each a form with the
  * session's CSRF token, and every one of them is written to the audit log.
  */
 export function createFrontendApp(deps: FrontendDeps): Router {
@@ -387,7 +387,7 @@ export function createFrontendApp(deps: FrontendDeps): Router {
         previous: hasNewer && first ? link('before', first.name) : null,
         viewer: viewerOf(req),
         flash: flashOf(req),
-        canEnrol: deps.enroller !== undefined,
+        canEnroll: deps.enroller !== undefined,
         maxUploadMb,
       }),
     );
@@ -403,7 +403,7 @@ export function createFrontendApp(deps: FrontendDeps): Router {
     );
     const [stats, photos, counts, found, others] = await Promise.all([
       deps.results.stats([person.id]),
-      deps.results.enrolmentPhotos(person.id),
+      deps.results.enrollmentPhotos(person.id),
       deps.results.sightingsBetween(
         person.id,
         boundaries.map((boundary) => boundary.toJSDate()),
@@ -429,7 +429,7 @@ export function createFrontendApp(deps: FrontendDeps): Router {
       others: others.filter((other) => other.id !== person.id),
       viewer: viewerOf(req),
       flash: fragment(req) ? [] : flashOf(req),
-      canEnrol: deps.enroller !== undefined,
+      canEnroll: deps.enroller !== undefined,
       maxUploadMb,
       live: cursor ? 'ids' : 'head',
     };
@@ -442,7 +442,7 @@ export function createFrontendApp(deps: FrontendDeps): Router {
     if (source) {
       try {
         const relative =
-          source.kind === 'enrolment'
+          source.kind === 'enrollment'
             ? source.storedPath
             : (await deps.images.get(source.imageId))?.path;
         if (relative) {
@@ -458,11 +458,11 @@ export function createFrontendApp(deps: FrontendDeps): Router {
   app.get('/people/:id/photos/:photoId', async (req, res) => {
     const person = await personOr404(req);
     const photoId = positiveIntParam(req.params.photoId, 'photoId');
-    const photo = (await deps.results.enrolmentPhotos(person.id)).find(
+    const photo = (await deps.results.enrollmentPhotos(person.id)).find(
       (candidate) => candidate.id === photoId,
     );
     if (!photo?.storedPath)
-      throw new AppError('NOT_FOUND', `No stored enrolment photo ${String(req.params.photoId)}.`);
+      throw new AppError('NOT_FOUND', `No stored enrollment photo ${String(req.params.photoId)}.`);
     res.type('image/jpeg').send(await thumbnail(deps.imagesRoot, photo.storedPath, 320, 320));
   });
 
@@ -496,7 +496,7 @@ export function createFrontendApp(deps: FrontendDeps): Router {
   });
   app.post('/people/:id/photos', ...admin, async (req, res) => {
     const person = await personOr404(req);
-    const outcome = await enrolUploads(
+    const outcome = await enrollUploads(
       actionDeps,
       actorOf(req),
       person.id,
@@ -527,8 +527,8 @@ export function createFrontendApp(deps: FrontendDeps): Router {
   app.post('/people/:id/photos/:photoId/remove', ...admin, async (req, res) => {
     const id = idOf(req, 'person');
     const photoId = positiveIntParam(req.params.photoId, 'photoId');
-    if (photoId === undefined) throw new AppError('NOT_FOUND', 'no such enrolment photo');
-    const message = await removeEnrolmentPhoto(actionDeps, actorOf(req), id, photoId);
+    if (photoId === undefined) throw new AppError('NOT_FOUND', 'no such enrollment photo');
+    const message = await removeEnrollmentPhoto(actionDeps, actorOf(req), id, photoId);
     done(req, res, `/people/${id}`, [message]);
   });
 
@@ -539,7 +539,7 @@ export function createFrontendApp(deps: FrontendDeps): Router {
       res,
       confirmPage({
         title: `Forget ${person.name}?`,
-        explanation: `This deletes ${person.name}, their face descriptors and the enrolment photos facetrail stored. Photos they were recognised on stay, with their faces marked unknown. It cannot be undone, and a known-people folder will not enrol them again.`,
+        explanation: `This deletes ${person.name}, their face descriptors and the enrollment photos facetrail stored. Photos they were recognised on stay, with their faces marked unknown. It cannot be undone, and a known-people folder will not enroll them again.`,
         action: `/people/${person.id}/forget`,
         button: `Forget ${person.name}`,
         cancel: `/people/${person.id}`,

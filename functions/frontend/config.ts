@@ -22,14 +22,14 @@ export function loadFrontendConfig(env: Env) {
       FRONTEND_PORT: port(8081),
       ...recognizerAddressShape,
       /**
-       * Enrolment from the page (upload, "this is …") calls the recognizer with this secret;
-       * unset: the page only reads, and says so where it would offer enrolment.
+       * Enrollment from the page (upload, "this is …") calls the recognizer with this secret;
+       * unset: the page only reads, and says so where it would offer enrollment.
        */
       RECOGNIZER_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
       RECOGNIZER_TIMEOUT_MS: positiveInt(30_000),
       PAGE_SIZE: positiveInt(50),
       REFRESH_SECONDS: positiveInt(5),
-      /** Enrolment photos uploaded from the page: the largest form body. */
+      /** Enrollment photos uploaded from the page: the largest form body. */
       MAX_UPLOAD_BYTES: positiveInt(25 * 1024 * 1024),
       /** JSON and URL-encoded bodies (the page's forms and API), decoded: above it, 413. */
       MAX_JSON_BYTES: positiveInt(1024 * 1024),

@@ -6,11 +6,11 @@ import type { AuditRepository } from '../../lib/db/audit-repo.js';
 import type { FacesRepository } from '../../lib/db/faces-repo.js';
 import { decodeDescriptor, type PeopleRepository } from '../../lib/db/people-repo.js';
 import type { PrivacyRepository } from '../../lib/db/privacy-repo.js';
-import { createPerson } from '../../lib/enrolment.js';
+import { createPerson } from '../../lib/enrollment.js';
 import { AppError } from '../../lib/errors.js';
 import { resolveImagePath } from '../../lib/image-paths.js';
 import type { Logger } from '../../lib/logger.js';
-import { ENROLMENTS_DIR } from '../../lib/privacy/stored-files.js';
+import { ENROLLMENTS_DIR } from '../../lib/privacy/stored-files.js';
 import type { RecognizerClient } from '../../lib/recognizer/client.js';
 import { rescoreFaces, type RescoreSummary } from '../../lib/rescore.js';
 import type { Flash } from './pages/layout.js';
@@ -28,7 +28,7 @@ export interface FaceActionDeps {
   logger: Logger;
 }
 
-/** The margin kept around a face in its enrolment crop, as a share of the box. */
+/** The margin kept around a face in its enrollment crop, as a share of the box. */
 const CROP_MARGIN = 0.4;
 
 function recognizerOf(deps: FaceActionDeps) {
@@ -41,7 +41,7 @@ function recognizerOf(deps: FaceActionDeps) {
 }
 
 /**
- * The face cut out of its photo (with a margin), as the enrolment photo the person's page shows
+ * The face cut out of its photo (with a margin), as the enrollment photo the person's page shows
  * and forgetting deletes; and where the face lies in that crop.
  */
 async function cropFace(imagesRoot: string, imagePath: string, box: Box) {
@@ -73,7 +73,7 @@ async function cropFace(imagesRoot: string, imagePath: string, box: Box) {
 }
 
 /**
- * "This is …": the face's stored descriptor becomes an enrolment of the named person (an
+ * "This is …": the face's stored descriptor becomes an enrollment of the named person (an
  * existing one, or a new one of that name), with the face cut out of the photo as its picture.
  * The recognizers reload their gallery, and the photo's faces are decided again against it.
  */
@@ -99,7 +99,7 @@ export async function assignFace(
 
   const crop = await cropFace(deps.imagesRoot, face.imagePath, face.box);
   const hash = createHash('sha256').update(crop.bytes).digest('hex');
-  const storedPath = path.posix.join(ENROLMENTS_DIR, String(person.id), `${hash}.jpg`);
+  const storedPath = path.posix.join(ENROLLMENTS_DIR, String(person.id), `${hash}.jpg`);
   const absolute = path.join(deps.imagesRoot, storedPath);
   await mkdir(path.dirname(absolute), { recursive: true });
   await writeFile(absolute, crop.bytes, { flag: 'w' });
@@ -134,7 +134,7 @@ export async function assignFace(
     flash: [
       {
         kind: 'notice',
-        text: `${existing ? '' : `${person.name} is a new person. `}This face is now an enrolment photo of ${person.name}${enrolled.alreadyEnrolled ? ' (it was already)' : ''}. Re-score recent photos to find them on others.`,
+        text: `${existing ? '' : `${person.name} is a new person. `}This face is now an enrollment photo of ${person.name}${enrolled.alreadyEnrolled ? ' (it was already)' : ''}. Re-score recent photos to find them on others.`,
       },
     ],
   };

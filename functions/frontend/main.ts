@@ -5,7 +5,7 @@ await runFunction({
   name: 'frontend',
   port: config.port,
   logger,
-  // Enrolment photos are uploaded from the page.
+  // Enrollment photos are uploaded from the page.
   maxBodyBytes: config.maxUploadBytes,
   maxJsonBytes: config.maxJsonBytes,
   close: frontend.close,

@@ -2,7 +2,7 @@ import type { AuditEntry, AuditRepository } from '../../lib/db/audit-repo.js';
 import type { PeopleAdminRepository } from '../../lib/db/people-admin-repo.js';
 import { PersonExistsError, type PeopleRepository } from '../../lib/db/people-repo.js';
 import type { PrivacyRepository } from '../../lib/db/privacy-repo.js';
-import { createPerson, enrolPhoto, type EnrollClient } from '../../lib/enrolment.js';
+import { createPerson, enrollPhoto, type EnrollClient } from '../../lib/enrollment.js';
 import { AppError, isAppError } from '../../lib/errors.js';
 import type { FormFile } from '../../lib/http/multipart.js';
 import { sniffImageType } from '../../lib/image-type.js';
@@ -41,10 +41,10 @@ export function checkName(value: unknown): string {
 }
 
 /**
- * Enrols each uploaded photo of a person and says, photo by photo, what happened: enrolled,
+ * Enrolls each uploaded photo of a person and says, photo by photo, what happened: enrolled,
  * already enrolled, or refused and why (no face, several faces, not a photo).
  */
-export async function enrolUploads(
+export async function enrollUploads(
   deps: PeopleActionDeps,
   actor: Actor,
   personId: number,
@@ -53,10 +53,10 @@ export async function enrolUploads(
   if (!deps.enroller)
     throw new AppError(
       'RECOGNIZER_UNAVAILABLE',
-      'enrolment from the page is off: the frontend has no RECOGNIZER_SECRET',
+      'enrollment from the page is off: the frontend has no RECOGNIZER_SECRET',
     );
   if (files.length === 0) throw new AppError('INVALID_REQUEST', 'choose at least one photo');
-  const enrolDeps = {
+  const enrollDeps = {
     people: deps.people,
     privacy: deps.privacy,
     enroller: deps.enroller,
@@ -73,7 +73,7 @@ export async function enrolUploads(
       continue;
     }
     try {
-      const result = await enrolPhoto(enrolDeps, personId, {
+      const result = await enrollPhoto(enrollDeps, personId, {
         upload: { type, bytes: file.bytes },
       });
       if (result.alreadyEnrolled) {
@@ -83,7 +83,7 @@ export async function enrolUploads(
       enrolled++;
       await deps.audit.record({
         actor,
-        action: 'person.enrol',
+        action: 'person.enroll',
         personId,
         details: { photo: name, photoId: result.id },
       });
@@ -117,13 +117,13 @@ export async function addPerson(
   if (!deps.enroller)
     throw new AppError(
       'RECOGNIZER_UNAVAILABLE',
-      'enrolment from the page is off: the frontend has no RECOGNIZER_SECRET',
+      'enrollment from the page is off: the frontend has no RECOGNIZER_SECRET',
     );
   if (files.length === 0) throw new AppError('INVALID_REQUEST', 'choose at least one photo');
   const person = await createPerson({ people: deps.people, privacy: deps.privacy }, { name });
   let outcome: { enrolled: number; flash: Flash[] };
   try {
-    outcome = await enrolUploads(deps, actor, person.id, files);
+    outcome = await enrollUploads(deps, actor, person.id, files);
   } catch (error) {
     await deps.privacy.forgetPerson(person.id).catch(() => undefined);
     throw error;
@@ -200,11 +200,11 @@ export async function mergePeople(
   await tellRecognizers(deps);
   return {
     kind: 'notice',
-    text: `${merged.fromName} was merged into ${merged.intoName}: ${merged.photos} enrolment photo(s) and ${merged.faces} face(s) moved.`,
+    text: `${merged.fromName} was merged into ${merged.intoName}: ${merged.photos} enrollment photo(s) and ${merged.faces} face(s) moved.`,
   };
 }
 
-export async function removeEnrolmentPhoto(
+export async function removeEnrollmentPhoto(
   deps: PeopleActionDeps,
   actor: Actor,
   personId: number,
@@ -212,23 +212,23 @@ export async function removeEnrolmentPhoto(
 ): Promise<Flash> {
   const removed = await deps.admin.removePhoto(personId, photoId);
   if (!removed)
-    throw new AppError('NOT_FOUND', `no enrolment photo ${photoId} of person ${personId}`);
+    throw new AppError('NOT_FOUND', `no enrollment photo ${photoId} of person ${personId}`);
   if (removed.storedPath) {
     await removeStoredFile(deps.imagesRoot, removed.storedPath).catch((error: unknown) =>
       deps.logger.error(
         { err: error, path: removed.storedPath },
-        'could not delete an enrolment photo',
+        'could not delete an enrollment photo',
       ),
     );
   }
   await deps.audit.record({
     actor,
-    action: 'person.unenrol',
+    action: 'person.unenroll',
     personId,
     details: { photo: removed.imageName, photoId },
   });
   await tellRecognizers(deps);
-  return { kind: 'notice', text: `The enrolment photo ${removed.imageName} was removed.` };
+  return { kind: 'notice', text: `The enrollment photo ${removed.imageName} was removed.` };
 }
 
 async function tellRecognizers(deps: PeopleActionDeps): Promise<void> {

@@ -33,7 +33,7 @@ export function createFrontend(
     now,
     logger,
   });
-  // Enrolment from the page goes through the recognizer, as the receiver's does; without its
+  // Enrollment from the page goes through the recognizer, as the receiver's does; without its
   // secret the page only reads.
   const recognizer = config.recognizerSecret
     ? createRecognizerClient(config.recognizerAddress, {

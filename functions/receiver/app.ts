@@ -28,7 +28,7 @@ import {
   type ImageMetadata,
   type RawMetadata,
 } from '../../lib/submission-metadata.js';
-import { createPerson, enrolPhoto, type EnrollClient } from '../../lib/enrolment.js';
+import { createPerson, enrollPhoto, type EnrollClient } from '../../lib/enrollment.js';
 import { IngestBatcher } from './ingest-batcher.js';
 import { rescoreRequest } from './rescore.js';
 import { checkKeyName, createKey } from './keys.js';
@@ -182,7 +182,7 @@ function deadLetterIds(req: Request): number[] | undefined {
   return list.map((value) => positiveIntParam(value, 'ids') ?? 0).filter((id) => id > 0);
 }
 
-/** The receiver's routes: accepting images, reading results, enrolment, forgetting, keys, health. */
+/** The receiver's routes: accepting images, reading results, enrollment, forgetting, keys, health. */
 export function createReceiverApp(deps: ReceiverDeps): Router {
   const app = express.Router();
   const submitDeps = {
@@ -200,7 +200,7 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
     imagesRoot: deps.imagesRoot,
     logger: deps.logger,
   };
-  const enrolDeps = {
+  const enrollDeps = {
     people: deps.people,
     privacy: deps.privacy,
     enroller: deps.enroller,
@@ -213,7 +213,7 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
     logger: deps.logger,
     galleryChanged: deps.galleryChanged,
   };
-  // Cameras submit; screens and people read; admins enrol, delete and manage keys.
+  // Cameras submit; screens and people read; admins enroll, delete and manage keys.
   const ingest = requireRole('ingest', 'admin');
   const viewer = requireRole('viewer', 'admin');
   const admin = requireRole('admin');
@@ -332,7 +332,7 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
   app.post('/people', admin, async (req, res) => {
     if (!isJson(req))
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/json');
-    res.status(201).json(await createPerson(enrolDeps, req.body));
+    res.status(201).json(await createPerson(enrollDeps, req.body));
   });
 
   app.post('/people/:id/images', admin, async (req, res) => {
@@ -340,7 +340,7 @@ export function createReceiverApp(deps: ReceiverDeps): Router {
     const photo = isJson(req)
       ? { path: (req.body as { path?: unknown } | null)?.path }
       : { upload: checkUpload(req.get('content-type'), req.body) };
-    const enrolled = await enrolPhoto(enrolDeps, personId, photo);
+    const enrolled = await enrollPhoto(enrollDeps, personId, photo);
     res.status(enrolled.alreadyEnrolled ? 200 : 201).json(enrolled);
   });
 

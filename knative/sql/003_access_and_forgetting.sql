@@ -1,5 +1,5 @@
 -- Access keys, forgetting and retention (privacy): who may see or change what, people who
--- must not come back, enrolment photos facetrail stored, and the index the retention purge uses.
+-- must not come back, enrollment photos facetrail stored, and the index the retention purge uses.
 
 -- An API key per camera, screen or person: only the SHA-256 of the key is kept.
 CREATE TABLE api_keys (
@@ -16,14 +16,14 @@ CREATE TABLE api_keys (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Tombstones of forgotten people: the SHA-256 of the normalised name, never the name, so that
--- folder enrolment at a recognizer's start does not bring them back.
+-- folder enrollment at a recognizer's start does not bring them back.
 CREATE TABLE forgotten_people (
   name_hash CHAR(64) NOT NULL,
   forgotten_at DATETIME(3) NOT NULL,
   PRIMARY KEY (name_hash)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- The copy of an uploaded enrolment photo facetrail wrote (relative to IMAGES_ROOT), deleted
+-- The copy of an uploaded enrollment photo facetrail wrote (relative to IMAGES_ROOT), deleted
 -- with the person; NULL when the photo is the user's own file (a folder or a path).
 ALTER TABLE person_images ADD COLUMN stored_path VARCHAR(1024) NULL;
 

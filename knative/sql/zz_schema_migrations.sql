@@ -14,4 +14,5 @@ INSERT INTO schema_migrations (version, name, applied_at) VALUES
   (5, '005_face_quality_and_descriptors.sql', UTC_TIMESTAMP(3)),
   (6, '006_results_page.sql', UTC_TIMESTAMP(3)),
   (7, '007_recognizer_crashes.sql', UTC_TIMESTAMP(3)),
-  (8, '008_dead_letters.sql', UTC_TIMESTAMP(3));
+  (8, '008_dead_letters.sql', UTC_TIMESTAMP(3)),
+  (9, '009_audit_action_spelling.sql', UTC_TIMESTAMP(3));

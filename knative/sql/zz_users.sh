@@ -79,7 +79,7 @@ GRANT SELECT, INSERT, DELETE ON \`${db}\`.faces TO 'facetrail_processor'@'%';
 
 -- Frontend: reads results, people and keys (sign-in), records when a key was last used (that
 -- column only), and does an admin's changes from the page: adds, renames, merges and forgets
--- people, removes enrolment photos (the recognizer stores new ones), deletes images, and writes
+-- people, removes enrollment photos (the recognizer stores new ones), deletes images, and writes
 -- each change to the audit log.
 CREATE USER IF NOT EXISTS 'facetrail_frontend'@'%' IDENTIFIED BY '${frontend}';
 ALTER USER 'facetrail_frontend'@'%' IDENTIFIED BY '${frontend}';
@@ -99,7 +99,7 @@ GRANT SELECT, UPDATE, DELETE ON \`${db}\`.images TO 'facetrail_redeemer'@'%';
 GRANT SELECT, DELETE ON \`${db}\`.faces TO 'facetrail_redeemer'@'%';
 GRANT SELECT, INSERT, DELETE ON \`${db}\`.dead_letters TO 'facetrail_redeemer'@'%';
 
--- Recognizer: loads the gallery, enrols photos (Enroll, KNOWN_PEOPLE_DIR) and creates the
+-- Recognizer: loads the gallery, enrolls photos (Enroll, KNOWN_PEOPLE_DIR) and creates the
 -- people of its folder, skipping forgotten ones.
 CREATE USER IF NOT EXISTS 'facetrail_recognizer'@'%' IDENTIFIED BY '${recognizer}';
 ALTER USER 'facetrail_recognizer'@'%' IDENTIFIED BY '${recognizer}';

@@ -4,7 +4,7 @@ import { nameTombstone } from './privacy-repo.js';
 import { PersonExistsError } from './people-repo.js';
 
 /**
- * The admin's changes to people from the results page: rename, merge, remove an enrolment
+ * The admin's changes to people from the results page: rename, merge, remove an enrollment
  * photo. Each runs in one transaction. A name that goes away (renamed from, merged) leaves a
  * tombstone, as forgetting does, so that a known-people folder does not bring an empty person
  * of that name back at the next recognizer start; creating that name again on purpose lifts it.
@@ -48,7 +48,7 @@ export class PeopleAdminRepository {
   }
 
   /**
-   * Merges `fromId` into `intoId`: the enrolment photos and the sightings of the first become
+   * Merges `fromId` into `intoId`: the enrollment photos and the sightings of the first become
    * the second's, and the first is removed. Undefined when either is missing or they are one.
    */
   async merge(
@@ -91,7 +91,7 @@ export class PeopleAdminRepository {
     });
   }
 
-  /** Removes one enrolment photo of a person; what it was, or undefined when there is none. */
+  /** Removes one enrollment photo of a person; what it was, or undefined when there is none. */
   async removePhoto(
     personId: number,
     photoId: number,

@@ -60,7 +60,7 @@ export class PeopleRepository {
     }
   }
 
-  /** The person with this name, created if missing (enrolment from a folder). */
+  /** The person with this name, created if missing (enrollment from a folder). */
   async findOrCreate(name: string): Promise<Person> {
     const existing = await this.findByName(name);
     if (existing) return existing;
@@ -223,7 +223,7 @@ export class PeopleRepository {
 
   /**
    * A cheap fingerprint of the gallery: replicas poll it to know when to reload. Count and
-   * newest id change with enrolments and removals; the sum of person ids changes when photos
+   * newest id change with enrollments and removals; the sum of person ids changes when photos
    * move from one person to another (a merge on the results page).
    */
   async galleryVersion(): Promise<string> {

@@ -12,7 +12,7 @@ export function nameTombstone(name: string): string {
 export interface ForgottenPerson {
   id: number;
   name: string;
-  /** Enrolment photos facetrail wrote (relative to IMAGES_ROOT), to delete from disk. */
+  /** Enrollment photos facetrail wrote (relative to IMAGES_ROOT), to delete from disk. */
   storedPaths: string[];
   /** Faces on photos that now count as unknown. */
   facesUnmatched: number;
@@ -31,7 +31,7 @@ export class PrivacyRepository {
   ) {}
 
   /**
-   * Removes a person, their descriptors and enrolment records, and leaves a tombstone; faces
+   * Removes a person, their descriptors and enrollment records, and leaves a tombstone; faces
    * matched to them become unknown. Undefined when there is no such person.
    */
   async forgetPerson(id: number): Promise<ForgottenPerson | undefined> {
@@ -76,7 +76,7 @@ export class PrivacyRepository {
     });
   }
 
-  /** True when a person of this name was forgotten (folder enrolment must skip them). */
+  /** True when a person of this name was forgotten (folder enrollment must skip them). */
   async isForgotten(name: string): Promise<boolean> {
     const row = await this.db
       .selectFrom('forgotten_people')

@@ -51,7 +51,7 @@ export interface PersonStats {
   lastSeen: { imageId: number; at: string } | null;
 }
 
-export interface EnrolmentPhoto {
+export interface EnrollmentPhoto {
   id: number;
   personId: number;
   imageName: string;
@@ -60,10 +60,10 @@ export interface EnrolmentPhoto {
   createdAt: string;
 }
 
-/** Where a person's face can be cut from: an enrolment photo, or their latest sighting. */
+/** Where a person's face can be cut from: an enrollment photo, or their latest sighting. */
 export type FaceSource =
-  | { kind: 'enrolment'; storedPath: string; box: EnrolmentPhoto['box'] }
-  | { kind: 'sighting'; imageId: number; box: NonNullable<EnrolmentPhoto['box']> };
+  | { kind: 'enrollment'; storedPath: string; box: EnrollmentPhoto['box'] }
+  | { kind: 'sighting'; imageId: number; box: NonNullable<EnrollmentPhoto['box']> };
 
 export interface Change {
   id: number;
@@ -296,7 +296,7 @@ export class ResultsRepository {
     return (await this.people({ search: name, limit })).people;
   }
 
-  /** Enrolment photos, sightings and the last sighting of each person, by index lookups. */
+  /** Enrollment photos, sightings and the last sighting of each person, by index lookups. */
   async stats(personIds: number[]): Promise<Map<number, PersonStats>> {
     const stats = new Map<number, PersonStats>(
       personIds.map((personId) => [
@@ -343,7 +343,7 @@ export class ResultsRepository {
     return stats;
   }
 
-  async enrolmentPhotos(personId: number): Promise<EnrolmentPhoto[]> {
+  async enrollmentPhotos(personId: number): Promise<EnrollmentPhoto[]> {
     const rows = await this.db
       .selectFrom('person_images')
       .select([
@@ -376,9 +376,9 @@ export class ResultsRepository {
     }));
   }
 
-  /** The photo to cut a person's face from: a stored enrolment photo, else their latest sighting. */
+  /** The photo to cut a person's face from: a stored enrollment photo, else their latest sighting. */
   async faceSource(personId: number): Promise<FaceSource | undefined> {
-    const enrolment = await this.db
+    const enrollment = await this.db
       .selectFrom('person_images')
       .select(['stored_path', 'box_x', 'box_y', 'box_width', 'box_height'])
       .where('person_id', '=', personId)
@@ -386,11 +386,11 @@ export class ResultsRepository {
       .orderBy('id')
       .limit(1)
       .executeTakeFirst();
-    if (enrolment?.stored_path) {
-      const { box_x: x, box_y: y, box_width: width, box_height: height } = enrolment;
+    if (enrollment?.stored_path) {
+      const { box_x: x, box_y: y, box_width: width, box_height: height } = enrollment;
       return {
-        kind: 'enrolment',
-        storedPath: enrolment.stored_path,
+        kind: 'enrollment',
+        storedPath: enrollment.stored_path,
         box:
           x === null || y === null || width === null || height === null
             ? null

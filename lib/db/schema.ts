@@ -21,7 +21,7 @@ export interface PersonImagesTable {
   created_at: ColumnType<Date, Date, never>;
   /** The enrolled face's size in px (migration 005); NULL for photos enrolled before. */
   quality_size: ColumnType<number | null, number | null | undefined, number | null>;
-  /** Relative to IMAGES_ROOT: the copy of an uploaded enrolment photo facetrail wrote. */
+  /** Relative to IMAGES_ROOT: the copy of an uploaded enrollment photo facetrail wrote. */
   stored_path: ColumnType<string | null, string | null | undefined, string | null>;
   /** The face on the photo, for the person's face crop (NULL when not known). */
   box_x: ColumnType<number | null, number | null | undefined, number | null>;

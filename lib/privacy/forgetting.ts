@@ -13,7 +13,7 @@ export interface ForgettingDeps {
 
 /**
  * Forgets a person: their rows go in one transaction (faces matched to them become unknown, a
- * tombstone keeps folder enrolment from bringing them back), then the enrolment photos
+ * tombstone keeps folder enrollment from bringing them back), then the enrollment photos
  * facetrail stored, then the recognizers are told.
  */
 export async function forgetPerson(deps: ForgettingDeps, id: number) {

@@ -3,12 +3,12 @@ import path from 'node:path';
 
 /** Folders under IMAGES_ROOT that facetrail itself writes (everything else is the cameras'). */
 export const UPLOADS_DIR = 'uploads';
-export const ENROLMENTS_DIR = 'enrolments';
+export const ENROLLMENTS_DIR = 'enrollments';
 
 /** True for a path (relative to IMAGES_ROOT, as stored) of a photo facetrail wrote itself. */
 export function isStoredByFacetrail(relative: string): boolean {
   const first = relative.split('/', 1)[0];
-  return first === UPLOADS_DIR || first === ENROLMENTS_DIR;
+  return first === UPLOADS_DIR || first === ENROLLMENTS_DIR;
 }
 
 function inside(root: string, candidate: string): boolean {
@@ -48,12 +48,12 @@ export async function removeStoredFile(imagesRoot: string, relative: string): Pr
 }
 
 /**
- * Removes a person's enrolment folder once it is empty. Upload day folders stay: the receiver
+ * Removes a person's enrollment folder once it is empty. Upload day folders stay: the receiver
  * may be writing into today's at this moment.
  */
 async function removeEmptyParents(root: string, folder: string): Promise<void> {
   const relative = path.relative(root, folder).split(path.sep).join('/');
-  if (!new RegExp(`^${ENROLMENTS_DIR}/[^/]+$`).test(relative)) return;
+  if (!new RegExp(`^${ENROLLMENTS_DIR}/[^/]+$`).test(relative)) return;
   if ((await readdir(folder)).length > 0) return;
   await rmdir(folder).catch(() => undefined);
 }

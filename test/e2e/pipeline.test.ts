@@ -70,7 +70,7 @@ describe('end to end: npm start on MariaDB and NSQ', () => {
     return records;
   }
 
-  it('enrols faces/known through the API and finds exactly the labelled people on every probe', async () => {
+  it('enrolls faces/known through the API and finds exactly the labelled people on every probe', async () => {
     const knownDir = path.join(FIXTURES, 'faces/known');
     for (const name of (await readdir(knownDir)).sort()) {
       const created = await fetch(`${pipeline.url}/people`, {

@@ -133,7 +133,7 @@ describe('end to end: keys and forgetting on npm start (MariaDB, real recognizer
       body: upload,
     });
     expect(enrolled.status).toBe(201);
-    const storedDir = path.join(root, 'enrolments', String(hannibal!.id));
+    const storedDir = path.join(root, 'enrollments', String(hannibal!.id));
     expect(await readdir(storedDir)).toHaveLength(1);
     const seenBefore = await submit('door-1/probe.jpg');
     expect((await finished(seenBefore)).people.map((person) => person.name)).toEqual(['Hannibal']);
@@ -180,7 +180,7 @@ describe('end to end: keys and forgetting on npm start (MariaDB, real recognizer
     expect(after.faces.length).toBeGreaterThan(0);
     expect(after.people).toEqual([]);
 
-    // A restart enrols the same known-people folder: Gergely again, Hannibal not.
+    // A restart enrolls the same known-people folder: Gergely again, Hannibal not.
     await server.stop();
     await server.restart();
     expect(server.process.output()).toContain('forgotten people skipped');

@@ -53,7 +53,7 @@ describe('end to end: standalone mode through the CLI', () => {
     expect(server.process.output()).toContain('queue     embedded');
   });
 
-  it('enrols the fixtures and finds exactly the labelled people on every probe, and hannibal on the seed demo', async () => {
+  it('enrolls the fixtures and finds exactly the labelled people on every probe, and hannibal on the seed demo', async () => {
     const knownFaces = await cli(['enroll', path.join(FIXTURES, 'faces/known')]);
     expect([knownFaces.code, knownFaces.stderr]).toEqual([0, '']);
     expect(knownFaces.stdout).toContain('5 people, 9 photo(s) enrolled');

@@ -92,7 +92,7 @@ describe('who may call what: every route × every role', () => {
   const newImage = async () => `/images/${(await ingest.createImages(['door-1/a.jpg'])).ids[0]!}`;
 
   const TABLE: Route[] = [
-    // receiver: cameras submit, screens and people read, admins enrol, forget and hold keys
+    // receiver: cameras submit, screens and people read, admins enroll, forget and hold keys
     {
       fn: 'receiver',
       method: 'POST',
@@ -152,7 +152,7 @@ describe('who may call what: every route × every role', () => {
       body: async () => json({ name: `New ${++serial}` })(),
       expect: ADMIN(201),
     },
-    // An admin passes the role check and reaches enrolment, which finds no such person.
+    // An admin passes the role check and reaches enrollment, which finds no such person.
     {
       fn: 'receiver',
       method: 'POST',
@@ -222,7 +222,7 @@ describe('who may call what: every route × every role', () => {
     { fn: 'frontend', method: 'GET', path: '/events', stream: true, expect: READ },
     { fn: 'frontend', method: 'GET', path: '/audit', expect: ADMIN(200) },
     // Admin forms: a Bearer key needs no CSRF token. An upload form without a photo reaches
-    // the enrolment, which asks for one.
+    // the enrollment, which asks for one.
     { fn: 'frontend', method: 'POST', path: '/people', body: emptyUpload, expect: ADMIN(400) },
     {
       fn: 'frontend',
@@ -448,11 +448,11 @@ describe('who may call what: every route × every role', () => {
     expect(revoked.status).toBe(204);
     imageId = (await ingest.createImages(['door-1/a.jpg'])).ids[0]!;
     personId = (await people.create('Somebody')).id;
-    // An enrolment photo facetrail stored (its thumbnail route needs a file).
-    await mkdir(path.join(root, 'enrolments', String(personId)), { recursive: true });
+    // An enrollment photo facetrail stored (its thumbnail route needs a file).
+    await mkdir(path.join(root, 'enrollments', String(personId)), { recursive: true });
     await copyFile(
       path.join(root, 'door-1/a.jpg'),
-      path.join(root, 'enrolments', String(personId), 'a.jpg'),
+      path.join(root, 'enrollments', String(personId), 'a.jpg'),
     );
     photoId = (
       await people.addPersonImage({
@@ -460,7 +460,7 @@ describe('who may call what: every route × every role', () => {
         imageName: 'a.jpg',
         contentHash: 'f'.repeat(64),
         descriptor: new Float32Array(128),
-        storedPath: `enrolments/${personId}/a.jpg`,
+        storedPath: `enrollments/${personId}/a.jpg`,
       })
     ).id;
   }, 60_000);

@@ -24,7 +24,7 @@ describe('facetrail CLI', () => {
 
   beforeAll(async () => {
     server = await startStandalone();
-    // A folder with every kind of photo enrolment must skip, beside good ones.
+    // A folder with every kind of photo enrollment must skip, beside good ones.
     folder = await mkdtemp(path.join(tmpdir(), 'facetrail-cli-'));
     await mkdir(path.join(folder, 'Joe Biden'));
     await copyFile(
@@ -183,7 +183,7 @@ describe('facetrail CLI', () => {
     expect(result.stderr).toMatch(/refused the key/);
   }, 30_000);
 
-  it('enrols both layouts and reports every skip with its reason', async () => {
+  it('enrolls both layouts and reports every skip with its reason', async () => {
     const result = await cli(['enroll', folder]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -239,7 +239,7 @@ describe('facetrail CLI', () => {
     ]);
   }, 120_000);
 
-  it('re-scores past photos after a new enrolment, from stored descriptors', async () => {
+  it('re-scores past photos after a new enrollment, from stored descriptors', async () => {
     // Joe Biden is enrolled, Barack Obama not yet: his face on the group photo is unknown.
     const submitted = await cli([
       'submit',
@@ -330,12 +330,12 @@ describe('facetrail CLI', () => {
     expect(listed.stdout).not.toContain(viewerKey);
     expect(listed.stdout).not.toContain(cameraKey);
 
-    // The screen reads; it may not enrol. The camera submits; it may not read.
+    // The screen reads; it may not enroll. The camera submits; it may not read.
     const asViewer = (args: string[]) => cli(['--token', viewerKey, ...args]);
     const asCamera = (args: string[]) => cli(['--token', cameraKey, ...args]);
     expect((await asViewer(['people'])).code).toBe(0);
-    const viewerEnrol = await asViewer(['enroll', folder]);
-    expect([viewerEnrol.code, viewerEnrol.stderr]).toEqual([
+    const viewerEnroll = await asViewer(['enroll', folder]);
+    expect([viewerEnroll.code, viewerEnroll.stderr]).toEqual([
       4,
       expect.stringContaining('viewer role'),
     ]);

@@ -150,8 +150,8 @@ describe('correcting the recogniser from the page', () => {
     expect(first.people.map((person) => person.name)).toEqual(['Barack Obama']);
     expect(first.faces[0]!.distance).not.toBeNull();
     const personId = first.people[0]!.id;
-    // The face, cut out of the photo, is their enrolment photo now.
-    expect(await readdir(path.join(root, 'enrolments', String(personId)))).toHaveLength(1);
+    // The face, cut out of the photo, is their enrollment photo now.
+    expect(await readdir(path.join(root, 'enrollments', String(personId)))).toHaveLength(1);
 
     // The later photo was decided before: still unknown, until it is re-scored.
     expect((await record(ids.later)).people).toEqual([]);

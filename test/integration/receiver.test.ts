@@ -286,7 +286,7 @@ describe('receiver on real MariaDB and nsqd', () => {
     expect(row.published_at).not.toBeNull();
   }, 30_000);
 
-  it('guards enrolment with the admin token', async () => {
+  it('guards enrollment with the admin token', async () => {
     const anonymous = await post('/people', { name: 'Hannibal' }, { authorization: null });
     expect(anonymous.status).toBe(401);
     const wrong = await post(

@@ -202,7 +202,7 @@ describe('recognizer process with the seed folder (MariaDB)', () => {
     });
   });
 
-  it('refuses to enrol a group photo, a photo without a face, and an unknown person', async () => {
+  it('refuses to enroll a group photo, a photo without a face, and an unknown person', async () => {
     const people = new PeopleRepository(database.db);
     const person = await people.create('Group Tester');
     await expect(
@@ -295,7 +295,7 @@ describe('recognizer processes on faces/known (MariaDB)', () => {
     await database?.drop();
   }, 30_000);
 
-  it('enrols the five people of the folder', async () => {
+  it('enrolls the five people of the folder', async () => {
     await expect(firstClient.describe()).resolves.toMatchObject({
       galleryPeople: 5,
       galleryDescriptors: 9,
@@ -375,6 +375,6 @@ describe('recognizer processes on faces/known (MariaDB)', () => {
     );
     expect(seen.faces[0]!.match).toMatchObject({ personId: hannibal.id, personName: 'Hannibal' });
     if (verbose)
-      console.log(`second replica matched ${Date.now() - enrolledAt} ms after the enrolment`);
+      console.log(`second replica matched ${Date.now() - enrolledAt} ms after the enrollment`);
   }, 180_000);
 });

@@ -26,7 +26,7 @@ const ADMIN_TOKEN = 'rescore-admin-token-0123456789';
 
 /**
  * Decisions replayed on MariaDB: the processor stores each face's descriptor, quality and
- * versions; after a new enrolment, POST /rescore decides the stored faces again through the
+ * versions; after a new enrollment, POST /rescore decides the stored faces again through the
  * real recognizer's Rescore, without inference.
  */
 describe('re-scoring stored faces (MariaDB, real recognizer)', () => {
@@ -55,7 +55,7 @@ describe('re-scoring stored faces (MariaDB, real recognizer)', () => {
       },
       body: JSON.stringify(body),
     });
-  const enrol = async (name: string, photo: string) => {
+  const enroll = async (name: string, photo: string) => {
     const person = (await (await request('/people', { name })).json()) as { id: number };
     const enrolled = await request(`/people/${person.id}/images`, { path: photo });
     expect(enrolled.status).toBe(201);
@@ -84,7 +84,7 @@ describe('re-scoring stored faces (MariaDB, real recognizer)', () => {
     ingest = new ImageIngestRepository(database.db);
     claims = new ImageClaimsRepository(database.db);
     reads = new ImageReadsRepository(database.db);
-    // A writable images root (uploaded enrolment photos are kept in it) with the photos used.
+    // A writable images root (uploaded enrollment photos are kept in it) with the photos used.
     root = await mkdtemp(path.join(tmpdir(), 'facetrail-rescore-'));
     for (const photo of PHOTOS) {
       await mkdir(path.dirname(path.join(root, photo)), { recursive: true });
@@ -116,8 +116,8 @@ describe('re-scoring stored faces (MariaDB, real recognizer)', () => {
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  it('stores descriptors and quality, and a new enrolment re-scores past photos without inference', async () => {
-    await enrol('Joe Biden', 'faces/known/Joe Biden/1.jpg');
+  it('stores descriptors and quality, and a new enrollment re-scores past photos without inference', async () => {
+    await enroll('Joe Biden', 'faces/known/Joe Biden/1.jpg');
     const group = await processPhoto('faces/probes/obama_and_biden.jpg');
     const pair = await processPhoto('faces/probes/two_people.jpg');
 
@@ -138,7 +138,7 @@ describe('re-scoring stored faces (MariaDB, real recognizer)', () => {
     expect(before!.people.map((person) => person.name)).toEqual(['Joe Biden']);
     expect(before!.faces[0]!.quality).toMatchObject({ size: expect.any(Number) });
 
-    const obama = await enrol('Barack Obama', 'faces/known/Barack Obama/1.jpg');
+    const obama = await enroll('Barack Obama', 'faces/known/Barack Obama/1.jpg');
     const inferences = (await client.describe()).inferences;
     const response = await request('/rescore', { person: 'Barack Obama' });
     expect(response.status).toBe(200);
@@ -210,11 +210,11 @@ describe('re-scoring stored faces (MariaDB, real recognizer)', () => {
       'too small',
       (image: Sharp) => image.resize(110),
       'FACE_TOO_SMALL',
-      /\d+ px; enrol a photo where it is at least 40 px/,
+      /\d+ px; enroll a photo where it is at least 40 px/,
     ],
     ['too blurred', (image: Sharp) => image.blur(8), 'FACE_TOO_BLURRED', /too blurred/],
   ])(
-    'refuses an enrolment photo whose face is %s, saying why',
+    'refuses an enrollment photo whose face is %s, saying why',
     async (_label, spoil, code, message) => {
       const person = (await (await request('/people', { name: `Poor photo ${code}` })).json()) as {
         id: number;

@@ -58,7 +58,7 @@ const ZONE = 'America/New_York';
 
 /**
  * The results page of issue 12 on real servers: MariaDB, the frontend, and the real recognizer
- * for enrolment by upload; every page in headless Chromium, with axe-core, at 375 px, and a
+ * for enrollment by upload; every page in headless Chromium, with axe-core, at 375 px, and a
  * screenshot of each (test/support/page-checks.ts says where).
  */
 describe('results page in headless Chromium', () => {
@@ -414,7 +414,7 @@ describe('results page in headless Chromium', () => {
     await context.close();
   }, 60_000);
 
-  it('lets an admin enrol by upload (saying why a photo is refused), rename, merge and remove, and logs it', async () => {
+  it('lets an admin enroll by upload (saying why a photo is refused), rename, merge and remove, and logs it', async () => {
     const context = await newContext();
     const page = await context.newPage();
     await signIn(page, keys.admin);
@@ -425,7 +425,7 @@ describe('results page in headless Chromium', () => {
       path.join(FIXTURES, 'negatives/dog.jpg'),
       path.join(FIXTURES, 'faces/probes/kit_with_rose.jpg'),
     ]);
-    await Promise.all([page.waitForLoadState('load'), page.click('button:text("Enrol")')]);
+    await Promise.all([page.waitForLoadState('load'), page.click('button:text("Enroll")')]);
     await page.waitForSelector('p.notice');
     await expect(page.locator('p.notice').first().innerText()).resolves.toBe('1 photo enrolled.');
     const errors = await page.locator('p.error[role="alert"]').allInnerTexts();
@@ -455,7 +455,7 @@ describe('results page in headless Chromium', () => {
     );
     expect(await new PeopleRepository(database.db).get(duplicate.id)).toBeUndefined();
     expect((await reads().get(jonImage!))!.people.map((p) => p.id)).toEqual([people.kit]);
-    // Remove the enrolment photo again.
+    // Remove the enrollment photo again.
     await Promise.all([
       page.waitForLoadState('load'),
       page.click('ul.photos button:text("Remove")'),
@@ -468,7 +468,7 @@ describe('results page in headless Chromium', () => {
     await page.setInputFiles('#new-photos', [path.join(FIXTURES, 'faces/known/Rose Leslie/1.jpg')]);
     await Promise.all([
       page.waitForURL(/\/people\/\d+$/),
-      page.click('button:text("Add and enrol")'),
+      page.click('button:text("Add and enroll")'),
     ]);
     await expect(page.locator('h1').innerText()).resolves.toBe('Rose Leslie');
     await expect(page.locator('ul.photos li[data-photo-id]').count()).resolves.toBe(1);
@@ -479,7 +479,7 @@ describe('results page in headless Chromium', () => {
       'enrolled a photo',
       'renamed a person',
       'merged two people',
-      'removed an enrolment photo',
+      'removed an enrollment photo',
       'added a person',
     ])
       expect(log).toContain(entry);

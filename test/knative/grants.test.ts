@@ -169,10 +169,10 @@ async function outcome(operation: () => Promise<unknown>): Promise<string> {
 const hash64 = (text: string) => createHash('sha256').update(text).digest('hex');
 const descriptor = () => Float32Array.from({ length: 128 }, (_, i) => Math.sin(i));
 
-/** A known person with one enrolment photo facetrail stored. */
+/** A known person with one enrollment photo facetrail stored. */
 async function seedPerson(name: string) {
   const person = await root().people.create(`${name} ${suffix}`);
-  const storedPath = `enrolments/${person.id}/${name}.jpg`;
+  const storedPath = `enrollments/${person.id}/${name}.jpg`;
   await root().people.addPersonImage({
     personId: person.id,
     imageName: `${name}.jpg`,
@@ -435,11 +435,11 @@ describe('each component does its work as its own user', () => {
     expect(await keys.revoke(record.name)).toBe(true);
 
     // DELETE /people/:id and DELETE /images/:id, files included.
-    const enrolment = await storedFile(storedPath);
+    const enrollment = await storedFile(storedPath);
     const upload = await storedFile('uploads/ada.jpg');
     const forgotten = await forgetPerson({ privacy, imagesRoot, logger }, person.id);
     expect(forgotten).toEqual({ id: person.id, facesUnmatched: 1, filesRemoved: 1 });
-    expect(existsSync(enrolment)).toBe(false);
+    expect(existsSync(enrollment)).toBe(false);
     expect(await root().privacy.isForgotten(person.name)).toBe(true);
     expect((await reads.get(seen))?.faces[0]?.person).toBeNull();
     expect(await deleteImage({ privacy, imagesRoot, logger }, seen)).toEqual({
@@ -519,7 +519,7 @@ describe('each component does its work as its own user', () => {
 
     // An admin's delete and forget.
     const upload = await storedFile('uploads/edsger.jpg');
-    const enrolment = await storedFile(storedPath);
+    const enrollment = await storedFile(storedPath);
     expect(await deleteImage({ privacy, imagesRoot, logger }, seen)).toEqual({
       id: seen,
       fileRemoved: true,
@@ -530,11 +530,11 @@ describe('each component does its work as its own user', () => {
       facesUnmatched: 0,
       filesRemoved: 1,
     });
-    expect(existsSync(enrolment)).toBe(false);
+    expect(existsSync(enrollment)).toBe(false);
     expect(await root().people.get(person.id)).toBeUndefined();
   });
 
-  it('frontend: the results page reads, and an admin adds, renames, merges and unenrols, logged', async () => {
+  it('frontend: the results page reads, and an admin adds, renames, merges and unenrolls, logged', async () => {
     const { results, admin, audit, people, privacy } = as('frontend');
     const actor = { name: 'admin-key', role: 'admin' };
     const { person } = await seedPerson('Margaret');
@@ -556,8 +556,8 @@ describe('each component does its work as its own user', () => {
       photos: 1,
       sightings: 1,
     });
-    expect(await results.enrolmentPhotos(person.id)).toHaveLength(1);
-    expect((await results.faceSource(person.id))?.kind).toBe('enrolment');
+    expect(await results.enrollmentPhotos(person.id)).toHaveLength(1);
+    expect((await results.faceSource(person.id))?.kind).toBe('enrollment');
     expect(await results.sightingsBetween(person.id, [since, new Date(Date.now() + HOUR)])).toEqual(
       [1],
     );
@@ -570,7 +570,7 @@ describe('each component does its work as its own user', () => {
     expect(await admin.rename(added.id, `Renamed ${suffix}`)).toEqual({ oldName: added.name });
     const merged = await admin.merge(added.id, person.id);
     expect(merged).toMatchObject({ photos: 0, faces: 0 });
-    const [photo] = await results.enrolmentPhotos(person.id);
+    const [photo] = await results.enrollmentPhotos(person.id);
     expect(await admin.removePhoto(person.id, photo!.id)).toMatchObject({
       imageName: 'Margaret.jpg',
     });
@@ -581,7 +581,7 @@ describe('each component does its work as its own user', () => {
       details: { to: 'x' },
     });
     expect((await audit.list({ limit: 5 })).entries[0]).toMatchObject({ action: 'person.rename' });
-    // "This is …": a stored face's descriptor becomes an enrolment, then the photo's faces are
+    // "This is …": a stored face's descriptor becomes an enrollment, then the photo's faces are
     // decided again (functions/frontend/face-actions.ts).
     const faceId = (await root().reads.get(seen))!.faces[0]!.id;
     const { faces } = as('frontend');
@@ -592,7 +592,7 @@ describe('each component does its work as its own user', () => {
         imageName: `face-${faceId}.jpg`,
         contentHash: hash64(`face-${faceId}-${suffix}`),
         descriptor: descriptor(),
-        storedPath: `enrolments/${person.id}/face.jpg`,
+        storedPath: `enrollments/${person.id}/face.jpg`,
       }),
     ).toMatchObject({ alreadyEnrolled: false });
     await faces.listReplayable({ afterId: 0, limit: 10, imageIds: [seen] });
@@ -681,7 +681,7 @@ describe('each component does its work as its own user', () => {
     }
   });
 
-  it('recognizer: loads its gallery, enrols photos and folder people, skipping forgotten ones', async () => {
+  it('recognizer: loads its gallery, enrolls photos and folder people, skipping forgotten ones', async () => {
     const { people, privacy } = as('recognizer');
     // KNOWN_PEOPLE_DIR at start: find or create each folder's person, unless forgotten.
     const folder = await people.findOrCreate(`Barbara ${suffix}`);
@@ -748,7 +748,7 @@ describe('what a component must not do is refused', () => {
     contentHash: hash64(randomBytes(8).toString('hex')),
     descriptor: descriptor(),
   });
-  /** Changing what an enrolment photo is (its descriptor): nobody but the recognizer writes those. */
+  /** Changing what an enrollment photo is (its descriptor): nobody but the recognizer writes those. */
   const renamePhoto = (db: Db) =>
     db
       .updateTable('person_images')
@@ -776,7 +776,7 @@ describe('what a component must not do is refused', () => {
   const cases: Array<[DbComponent, string, (r: Repos, db: Db) => Promise<unknown>]> = [
     [
       'receiver',
-      'store a descriptor (the recognizer enrols)',
+      'store a descriptor (the recognizer enrolls)',
       (r) => r.people.addPersonImage(aPhoto()),
     ],
     ['receiver', 'write faces (the processor does)', (_r, db) => writeFace(db)],
@@ -790,7 +790,7 @@ describe('what a component must not do is refused', () => {
     ['frontend', 'claim an image (UPDATE images)', (r) => r.claims.claim(fixture.imageId, 1000)],
     [
       'frontend',
-      'change an enrolment photo (only its person_id moves)',
+      'change an enrollment photo (only its person_id moves)',
       (_r, db) => renamePhoto(db),
     ],
     ['frontend', 'create an API key', (r) => r.keys.create(newKey())],

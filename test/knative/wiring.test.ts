@@ -538,7 +538,7 @@ describe('MySQL and the images volume', () => {
       redeemer: redeemer.imagesRoot,
       recognizer: recognizer.imagesRoot,
     };
-    // Who writes: the receiver (uploads, enrolment photos, an admin's deletes), the frontend
+    // Who writes: the receiver (uploads, enrollment photos, an admin's deletes), the frontend
     // (an admin's deletes) and the redeemer (the retention purge). The recognizer only reads.
     const writers = ['receiver', 'frontend', 'redeemer'];
     for (const [name, imagesRoot] of Object.entries(imagesRoots)) {

@@ -104,7 +104,7 @@ function assignForm(face: FaceRecord, index: number, viewer: Viewer): SafeHtml {
     <input id="${id}" name="name" list="people-names" autocomplete="off" required
       placeholder="a name, known or new" aria-describedby="${id}-help" />
     <button type="submit">Save face ${index + 1}</button>
-    <span id="${id}-help" class="muted">The face becomes an enrolment photo of that person.</span>
+    <span id="${id}-help" class="muted">The face becomes an enrollment photo of that person.</span>
   </form>`;
 }
 

@@ -1,5 +1,5 @@
 import type { ImageRecord } from '../../../lib/image-record.js';
-import type { EnrolmentPhoto, PersonStats } from '../../../lib/db/results-repo.js';
+import type { EnrollmentPhoto, PersonStats } from '../../../lib/db/results-repo.js';
 import { html, type SafeHtml } from '../html.js';
 import { imageCards, pager, time } from './common.js';
 import { rescoreForm } from './image.js';
@@ -12,12 +12,12 @@ export interface PeoplePageInput {
   previous: string | null;
   viewer: Viewer | undefined;
   flash?: Flash[] | undefined;
-  canEnrol: boolean;
+  canEnroll: boolean;
   maxUploadMb: number;
 }
 
-const ENROL_OFF =
-  'Enrolment from this page is off: the frontend has no RECOGNIZER_SECRET. Use `npx facetrail enroll <folder>`.';
+const ENROLL_OFF =
+  'Enrollment from this page is off: the frontend has no RECOGNIZER_SECRET. Use `npx facetrail enroll <folder>`.';
 
 function uploadField(id: string, maxUploadMb: number, required: boolean): SafeHtml {
   return html`<div class="field">
@@ -28,7 +28,7 @@ function uploadField(id: string, maxUploadMb: number, required: boolean): SafeHt
 
 function newPersonForm(input: PeoplePageInput): SafeHtml | null {
   if (!isAdmin(input.viewer)) return null;
-  if (!input.canEnrol) return html`<p class="muted">${ENROL_OFF}</p>`;
+  if (!input.canEnroll) return html`<p class="muted">${ENROLL_OFF}</p>`;
   return html`<details class="admin-box">
     <summary>Add a person</summary>
     <form method="post" action="/people" enctype="multipart/form-data">
@@ -38,12 +38,12 @@ function newPersonForm(input: PeoplePageInput): SafeHtml | null {
         <input id="new-name" name="name" required maxlength="255" autocomplete="off" />
       </div>
       ${uploadField('new-photos', input.maxUploadMb, true)}
-      <button type="submit">Add and enrol</button>
+      <button type="submit">Add and enroll</button>
     </form>
   </details>`;
 }
 
-/** Everyone known: face, enrolment photos, sightings, last seen. */
+/** Everyone known: face, enrollment photos, sightings, last seen. */
 export function peoplePage(input: PeoplePageInput): string {
   const body = html`<h1>People</h1>
     <form class="filters" method="get" action="/people" role="search" aria-label="Find a person">
@@ -60,7 +60,7 @@ export function peoplePage(input: PeoplePageInput): string {
             ${
               input.search
                 ? html`<p>Nobody known matches “${input.search}”.</p><p><a class="button" href="/people">Show everyone</a></p>`
-                : html`<p>Nobody is enrolled yet. Enrol the example with <code>npx facetrail enroll examples/known</code>.</p>`
+                : html`<p>Nobody is enrolled yet. Enroll the example with <code>npx facetrail enroll examples/known</code>.</p>`
             }
           </div>`
         : html`<ul class="cards people" aria-label="People">
@@ -71,7 +71,7 @@ export function peoplePage(input: PeoplePageInput): string {
                     alt="Face of ${person.name}" /></a>
                 <div class="card-body">
                   <h2 class="card-title"><a href="/people/${person.id}">${person.name}</a></h2>
-                  <p>${person.stats.photos} enrolment photo${person.stats.photos === 1 ? '' : 's'}</p>
+                  <p>${person.stats.photos} enrollment photo${person.stats.photos === 1 ? '' : 's'}</p>
                   <p>Seen on ${person.stats.sightings} photo${person.stats.sightings === 1 ? '' : 's'}</p>
                   <p class="muted">Last seen ${person.stats.lastSeen ? time(person.stats.lastSeen.at) : 'never'}</p>
                 </div>
@@ -89,7 +89,7 @@ export function peoplePage(input: PeoplePageInput): string {
 export interface PersonPageInput {
   person: { id: number; name: string; createdAt: string };
   stats: PersonStats;
-  photos: EnrolmentPhoto[];
+  photos: EnrollmentPhoto[];
   /** Sightings per day, oldest first, with the day's label in the viewer's zone. */
   days: Array<{ label: string; iso: string; count: number }>;
   zone: string;
@@ -100,7 +100,7 @@ export interface PersonPageInput {
   others: Array<{ id: number; name: string }>;
   viewer: Viewer | undefined;
   flash?: Flash[] | undefined;
-  canEnrol: boolean;
+  canEnroll: boolean;
   maxUploadMb: number;
   live: 'head' | 'ids';
 }
@@ -132,17 +132,17 @@ function sightingsChart(input: PersonPageInput): SafeHtml {
   </figure>`;
 }
 
-function enrolmentPhotos(input: PersonPageInput): SafeHtml {
+function enrollmentPhotos(input: PersonPageInput): SafeHtml {
   const admin = isAdmin(input.viewer);
   if (input.photos.length === 0)
-    return html`<p>No enrolment photos: facetrail cannot recognise ${input.person.name} until one is added.</p>`;
-  return html`<ul class="photos" aria-label="Enrolment photos">
+    return html`<p>No enrollment photos: facetrail cannot recognise ${input.person.name} until one is added.</p>`;
+  return html`<ul class="photos" aria-label="Enrollment photos">
     ${input.photos.map(
       (photo) => html`<li data-photo-id="${photo.id}">
         ${
           photo.storedPath
             ? html`<img src="/people/${input.person.id}/photos/${photo.id}" width="160" height="160" loading="lazy"
-                alt="Enrolment photo ${photo.imageName} of ${input.person.name}" />`
+                alt="Enrollment photo ${photo.imageName} of ${input.person.name}" />`
             : html`<p class="muted">Not stored by facetrail (enrolled from a folder or a path).</p>`
         }
         <p class="muted">${photo.imageName} · added ${time(photo.createdAt)}</p>
@@ -167,13 +167,13 @@ function adminForms(input: PersonPageInput): SafeHtml | null {
     <h2 id="admin-heading">Change ${person.name}</h2>
     <div class="admin-grid">
       ${
-        input.canEnrol
+        input.canEnroll
           ? html`<form method="post" action="/people/${person.id}/photos" enctype="multipart/form-data">
-              <h3>Add enrolment photos</h3>
+              <h3>Add enrollment photos</h3>
               ${csrfField(viewer)} ${uploadField('add-photos', input.maxUploadMb, true)}
-              <button type="submit">Enrol</button>
+              <button type="submit">Enroll</button>
             </form>`
-          : html`<p class="muted">${ENROL_OFF}</p>`
+          : html`<p class="muted">${ENROLL_OFF}</p>`
       }
       <form method="post" action="/people/${person.id}/rename">
         <h3>Rename</h3>
@@ -196,14 +196,14 @@ function adminForms(input: PersonPageInput): SafeHtml | null {
                   ${input.others.map((other) => html`<option value="${other.id}">${other.name}</option>`)}
                 </select>
               </div>
-              <p class="muted">Their enrolment photos and sightings become ${person.name}'s; their name goes.</p>
+              <p class="muted">Their enrollment photos and sightings become ${person.name}'s; their name goes.</p>
               <button type="submit">Merge</button>
             </form>`
           : null
       }
       <div>
         <h3>Re-score</h3>
-        <p class="muted">Decide recent photos again against ${person.name}'s enrolment photos as they are now.</p>
+        <p class="muted">Decide recent photos again against ${person.name}'s enrollment photos as they are now.</p>
         ${rescoreForm({ viewer, personId: person.id, next: `/people/${person.id}` })}
       </div>
       <div>
@@ -214,7 +214,7 @@ function adminForms(input: PersonPageInput): SafeHtml | null {
   </section>`;
 }
 
-/** One person: face, enrolment photos, sightings over time and the photos they are on. */
+/** One person: face, enrollment photos, sightings over time and the photos they are on. */
 export function personPage(input: PersonPageInput): string {
   const { person, stats } = input;
   const body = html`<div class="person-head">
@@ -222,7 +222,7 @@ export function personPage(input: PersonPageInput): string {
       <div>
         <h1>${person.name}</h1>
         <p>
-          ${stats.photos} enrolment photo${stats.photos === 1 ? '' : 's'} · seen on ${stats.sightings}
+          ${stats.photos} enrollment photo${stats.photos === 1 ? '' : 's'} · seen on ${stats.sightings}
           photo${stats.sightings === 1 ? '' : 's'} · last seen ${stats.lastSeen ? time(stats.lastSeen.at) : 'never'}
         </p>
         <p><a href="/?personId=${person.id}">Filter the results by ${person.name}</a></p>
@@ -230,8 +230,8 @@ export function personPage(input: PersonPageInput): string {
     </div>
     <h2>Sightings over time</h2>
     ${sightingsChart(input)}
-    <h2>Enrolment photos</h2>
-    ${enrolmentPhotos(input)}
+    <h2>Enrollment photos</h2>
+    ${enrollmentPhotos(input)}
     ${adminForms(input)}
     <h2>Photos ${person.name} is on</h2>
     <section id="live" aria-label="Photos of ${person.name}" data-ids="${input.sightings.map((image) => image.id).join(' ')}">

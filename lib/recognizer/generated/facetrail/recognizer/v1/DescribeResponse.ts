@@ -15,7 +15,7 @@ export interface DescribeResponse {
    */
   'inferences'?: (number | string | Long);
   /**
-   * What the enrolment of KNOWN_PEOPLE_DIR did at start; all zero when there is none.
+   * What the enrollment of KNOWN_PEOPLE_DIR did at start; all zero when there is none.
    */
   'folderEnrollment'?: (_facetrail_recognizer_v1_FolderEnrollment | null);
   /**
@@ -42,7 +42,7 @@ export interface DescribeResponse__Output {
    */
   'inferences': (number);
   /**
-   * What the enrolment of KNOWN_PEOPLE_DIR did at start; all zero when there is none.
+   * What the enrollment of KNOWN_PEOPLE_DIR did at start; all zero when there is none.
    */
   'folderEnrollment': (_facetrail_recognizer_v1_FolderEnrollment__Output | null);
   /**

@@ -64,14 +64,14 @@ export interface RecognizerClient extends grpc.Client {
   identify(argument: _facetrail_recognizer_v1_IdentifyRequest, callback: grpc.requestCallback<_facetrail_recognizer_v1_IdentifyResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Reloads the in-memory gallery from the database (after enrolments elsewhere).
+   * Reloads the in-memory gallery from the database (after enrollments elsewhere).
    */
   RefreshGallery(argument: _facetrail_recognizer_v1_RefreshGalleryRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_facetrail_recognizer_v1_RefreshGalleryResponse__Output>): grpc.ClientUnaryCall;
   RefreshGallery(argument: _facetrail_recognizer_v1_RefreshGalleryRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_facetrail_recognizer_v1_RefreshGalleryResponse__Output>): grpc.ClientUnaryCall;
   RefreshGallery(argument: _facetrail_recognizer_v1_RefreshGalleryRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_facetrail_recognizer_v1_RefreshGalleryResponse__Output>): grpc.ClientUnaryCall;
   RefreshGallery(argument: _facetrail_recognizer_v1_RefreshGalleryRequest, callback: grpc.requestCallback<_facetrail_recognizer_v1_RefreshGalleryResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Reloads the in-memory gallery from the database (after enrolments elsewhere).
+   * Reloads the in-memory gallery from the database (after enrollments elsewhere).
    */
   refreshGallery(argument: _facetrail_recognizer_v1_RefreshGalleryRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_facetrail_recognizer_v1_RefreshGalleryResponse__Output>): grpc.ClientUnaryCall;
   refreshGallery(argument: _facetrail_recognizer_v1_RefreshGalleryRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_facetrail_recognizer_v1_RefreshGalleryResponse__Output>): grpc.ClientUnaryCall;
@@ -118,7 +118,7 @@ export interface RecognizerHandlers extends grpc.UntypedServiceImplementation {
   Identify: grpc.handleUnaryCall<_facetrail_recognizer_v1_IdentifyRequest__Output, _facetrail_recognizer_v1_IdentifyResponse>;
   
   /**
-   * Reloads the in-memory gallery from the database (after enrolments elsewhere).
+   * Reloads the in-memory gallery from the database (after enrollments elsewhere).
    */
   RefreshGallery: grpc.handleUnaryCall<_facetrail_recognizer_v1_RefreshGalleryRequest__Output, _facetrail_recognizer_v1_RefreshGalleryResponse>;
   

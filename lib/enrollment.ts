@@ -8,11 +8,11 @@ import type { PrivacyRepository } from './db/privacy-repo.js';
 import { resolveImagePath } from './image-paths.js';
 import type { ImageType } from './image-type.js';
 import type { Logger } from './logger.js';
-import { ENROLMENTS_DIR, removeStoredFile } from './privacy/stored-files.js';
+import { ENROLLMENTS_DIR, removeStoredFile } from './privacy/stored-files.js';
 
 const EXTENSIONS: Record<ImageType, string> = { jpeg: 'jpg', png: 'png', webp: 'webp' };
 
-/** The recognizer's Enroll call as enrolment uses it (lib/recognizer/client implements it; the recognizer's Enroller class does the work behind it). */
+/** The recognizer's Enroll call as enrollment uses it (lib/recognizer/client implements it; the recognizer's Enroller class does the work behind it). */
 export interface EnrollClient {
   enroll(input: {
     personId: number;
@@ -21,7 +21,7 @@ export interface EnrollClient {
   }): Promise<{ personImageId: number; alreadyEnrolled: boolean }>;
 }
 
-export interface EnrolmentDeps {
+export interface EnrollmentDeps {
   people: PeopleRepository;
   privacy: PrivacyRepository;
   enroller: EnrollClient;
@@ -29,7 +29,10 @@ export interface EnrolmentDeps {
   logger: Logger;
 }
 
-export async function createPerson(deps: Pick<EnrolmentDeps, 'people' | 'privacy'>, body: unknown) {
+export async function createPerson(
+  deps: Pick<EnrollmentDeps, 'people' | 'privacy'>,
+  body: unknown,
+) {
   const name = (body as { name?: unknown } | null)?.name;
   if (typeof name !== 'string' || name.trim() === '' || name.trim().length > 255) {
     throw new AppError(
@@ -39,7 +42,7 @@ export async function createPerson(deps: Pick<EnrolmentDeps, 'people' | 'privacy
   }
   try {
     const person = await deps.people.create(name.trim());
-    // Enrolling a forgotten name again is a deliberate act: folder enrolment may bring it back.
+    // Enrolling a forgotten name again is a deliberate act: folder enrollment may bring it back.
     await deps.privacy.clearTombstone(person.name);
     return person;
   } catch (error) {
@@ -50,11 +53,11 @@ export async function createPerson(deps: Pick<EnrolmentDeps, 'people' | 'privacy
 
 /**
  * Adds one photo to a person: the recognizer computes and stores its descriptor. An uploaded
- * photo is kept under IMAGES_ROOT/enrolments/<person>/ (the person's page shows it, and
+ * photo is kept under IMAGES_ROOT/enrollments/<person>/ (the person's page shows it, and
  * forgetting the person deletes it); a path stays the user's file.
  */
-export async function enrolPhoto(
-  deps: EnrolmentDeps,
+export async function enrollPhoto(
+  deps: EnrollmentDeps,
   personId: number,
   photo: { path: unknown } | { upload: { type: ImageType; bytes: Buffer } },
 ) {
@@ -63,7 +66,7 @@ export async function enrolPhoto(
   let relative: string;
   let written = false;
   if ('upload' in photo) {
-    const saved = await saveEnrolmentPhoto(deps.imagesRoot, personId, photo.upload);
+    const saved = await saveEnrollmentPhoto(deps.imagesRoot, personId, photo.upload);
     relative = saved.relative;
     written = saved.created;
   } else {
@@ -86,9 +89,9 @@ export async function enrolPhoto(
   }
 }
 
-async function discard(deps: EnrolmentDeps, relative: string): Promise<void> {
+async function discard(deps: EnrollmentDeps, relative: string): Promise<void> {
   await removeStoredFile(deps.imagesRoot, relative).catch((error: unknown) =>
-    deps.logger.warn({ err: error, path: relative }, 'could not remove a refused enrolment photo'),
+    deps.logger.warn({ err: error, path: relative }, 'could not remove a refused enrollment photo'),
   );
 }
 
@@ -108,22 +111,22 @@ function toAppError(error: unknown): AppError {
   }
   return new AppError(
     'RECOGNIZER_UNAVAILABLE',
-    'the recognizer could not enrol the photo now; retry later',
+    'the recognizer could not enroll the photo now; retry later',
   );
 }
 
 /**
- * Saves an enrolment photo as IMAGES_ROOT/enrolments/<personId>/<sha256>.<ext>; the same photo
+ * Saves an enrollment photo as IMAGES_ROOT/enrollments/<personId>/<sha256>.<ext>; the same photo
  * twice is one file. `created` is false when the file was there already.
  */
-export async function saveEnrolmentPhoto(
+export async function saveEnrollmentPhoto(
   imagesRoot: string,
   personId: number,
   upload: { type: ImageType; bytes: Buffer },
 ): Promise<{ relative: string; created: boolean }> {
   const hash = createHash('sha256').update(upload.bytes).digest('hex');
   const relative = path.posix.join(
-    ENROLMENTS_DIR,
+    ENROLLMENTS_DIR,
     String(personId),
     `${hash}.${EXTENSIONS[upload.type]}`,
   );

@@ -15,10 +15,10 @@ import {
   type RunningRecognizer,
 } from '../support/recognizer.js';
 
-const ADMIN_TOKEN = 'enrolment-admin-token-0123456789';
+const ADMIN_TOKEN = 'enrollment-admin-token-0123456789';
 
-/** Enrolment through the receiver's API, computed by a real recognizer with the real models. */
-describe('receiver enrolment with a real recognizer', () => {
+/** Enrollment through the receiver's API, computed by a real recognizer with the real models. */
+describe('receiver enrollment with a real recognizer', () => {
   let database: TestDatabase;
   let recognizer: RunningRecognizer;
   let server: RunningFunctionServer;
@@ -43,8 +43,8 @@ describe('receiver enrolment with a real recognizer', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    // A writable images root (uploaded enrolment photos are kept in it) with a few fixtures.
-    root = await mkdtemp(path.join(tmpdir(), 'facetrail-enrolment-'));
+    // A writable images root (uploaded enrollment photos are kept in it) with a few fixtures.
+    root = await mkdtemp(path.join(tmpdir(), 'facetrail-enrollment-'));
     for (const photo of PHOTOS) {
       await mkdir(path.dirname(path.join(root, photo)), { recursive: true });
       await copyFile(path.join(FIXTURES, photo), path.join(root, photo));
@@ -72,7 +72,7 @@ describe('receiver enrolment with a real recognizer', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('enrols a photo by path once; the same photo again is recognised as already enrolled', async () => {
+  it('enrolls a photo by path once; the same photo again is recognised as already enrolled', async () => {
     const first = await post(
       `/people/${personId}/images`,
       JSON.stringify({ path: 'faces/known/Barack Obama/1.jpg' }),
@@ -94,7 +94,7 @@ describe('receiver enrolment with a real recognizer', () => {
     expect(stored[0]!.descriptor.length).toBe(512);
   }, 60_000);
 
-  it('enrols an uploaded photo and keeps it where forgetting will find it', async () => {
+  it('enrolls an uploaded photo and keeps it where forgetting will find it', async () => {
     const photo = await readFile(path.join(FIXTURES, 'faces/known/Barack Obama/2.jpg'));
     const response = await post(`/people/${personId}/images`, photo, 'image/jpeg');
     expect(response.status).toBe(201);
@@ -108,13 +108,13 @@ describe('receiver enrolment with a real recognizer', () => {
       .select('stored_path')
       .where('id', '=', body.id)
       .executeTakeFirstOrThrow();
-    expect(row.stored_path).toBe(`enrolments/${personId}/${body.imageName}`);
+    expect(row.stored_path).toBe(`enrollments/${personId}/${body.imageName}`);
     expect(await readFile(path.join(root, row.stored_path!))).toEqual(photo);
     // A refused upload leaves nothing behind.
     const dog = await readFile(path.join(FIXTURES, 'negatives/dog.jpg'));
     const refused = await post(`/people/${personId}/images`, dog, 'image/jpeg');
     expect([refused.status, await errorCode(refused)]).toEqual([422, 'NO_FACE']);
-    expect(await readdir(path.join(root, 'enrolments', String(personId)))).toEqual([
+    expect(await readdir(path.join(root, 'enrollments', String(personId)))).toEqual([
       body.imageName,
     ]);
   }, 60_000);
