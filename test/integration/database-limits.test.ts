@@ -20,20 +20,12 @@ import { isTransientDatabaseError } from '../../lib/transient-errors.js';
 import { createTestDatabase, TEST_MYSQL_URL, type TestDatabase } from '../support/database.js';
 import { serveForTest } from '../support/function-server.js';
 import { freePort } from '../support/ports.js';
+import { waitFor } from '../support/wait-for.js';
 import { TEST_RECOGNIZER_SECRET } from '../support/recognizer.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
 const AUTH = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const silent = createLogger('test', 'silent');
-
-/** Polls `check` until it holds, or fails after `timeoutMs`. */
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Issue 9 finding 7: database calls have limits, and an outage is a 503 with Retry-After. */
 describe('database limits on MariaDB', () => {
@@ -161,13 +153,17 @@ describe('database limits on MariaDB', () => {
     try {
       await locker.query('LOCK TABLES images WRITE');
       const first = fetch(`${server.url}/images/${image}`, { headers: AUTH });
-      await waitFor(async () => {
-        const [rows] = await locker.query(
-          `SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = ? AND state LIKE '%lock%' AND info LIKE 'select%'`,
-          [database.name],
-        );
-        return Number((rows as Array<{ n: number }>)[0]!.n) > 0;
-      }, 'the first request to wait on the table lock');
+      await waitFor(
+        'the first request to wait on the table lock',
+        async () => {
+          const [rows] = await locker.query(
+            `SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = ? AND state LIKE '%lock%' AND info LIKE 'select%'`,
+            [database.name],
+          );
+          return Number((rows as Array<{ n: number }>)[0]!.n) > 0;
+        },
+        { timeoutMs: 10_000, intervalMs: 20 },
+      );
 
       const second = await fetch(`${server.url}/images/${image}`, {
         headers: AUTH,
