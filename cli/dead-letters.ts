@@ -1,16 +1,5 @@
+import type { DeadLetterRecord } from '../lib/db/dead-letters-repo.js';
 import { CliError, describeError, errorCodeOf, EXIT, type Api } from './api.js';
-
-export interface DeadLetterRecord {
-  id: number;
-  messageId: string;
-  imageId: number | null;
-  reason: string;
-  detail: string;
-  status: number | null;
-  attempts: number;
-  receivedAt: string;
-  replayedAt: string | null;
-}
 
 function failed(data: unknown, status: number): CliError {
   return new CliError(

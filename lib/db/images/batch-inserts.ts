@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { kindOf, type Db } from '../connect.js';
-import type { IdempotencyInput, NewImage } from './ingest-repo.js';
+import { newImageRow, type IdempotencyInput, type NewImage } from './ingest-repo.js';
 
 /** The images of one submission, and its idempotency key if it carried one. */
 export interface InsertRequest {
@@ -27,19 +27,9 @@ export class ImageInserts {
     if (rows.length === 0) return requests.map(() => []);
     const multiRow = await this.multiRowGivesConsecutiveIds();
     const now = new Date();
-    const values = rows.map(({ image: { path, metadata }, index, idempotency }) => ({
-      path,
-      door: metadata?.door ?? null,
-      captured_at: metadata?.capturedAt ?? null,
-      original_name: metadata?.originalName ?? null,
-      status: 'PENDING' as const,
-      attempts: 0,
-      idempotency_key: idempotency?.key ?? null,
-      idempotency_index: idempotency ? index : null,
-      request_hash: idempotency?.requestHash ?? null,
-      created_at: now,
-      updated_at: now,
-    }));
+    const values = rows.map(({ image, index, idempotency }) =>
+      newImageRow(image, index, idempotency, now),
+    );
     const ids = await this.db.transaction().execute(async (trx) => {
       if (multiRow) {
         const result = await trx.insertInto('images').values(values).executeTakeFirstOrThrow();

@@ -17,6 +17,28 @@ export interface IdempotencyInput {
   requestHash: string;
 }
 
+/** The PENDING row of one submitted image (its place in the request for idempotent replays). */
+export function newImageRow(
+  { path, metadata }: NewImage,
+  index: number,
+  idempotency: IdempotencyInput | undefined,
+  now: Date,
+) {
+  return {
+    path,
+    door: metadata?.door ?? null,
+    captured_at: metadata?.capturedAt ?? null,
+    original_name: metadata?.originalName ?? null,
+    status: 'PENDING' as const,
+    attempts: 0,
+    idempotency_key: idempotency?.key ?? null,
+    idempotency_index: idempotency ? index : null,
+    request_hash: idempotency?.requestHash ?? null,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 export class IdempotencyConflictError extends Error {
   override name = 'IdempotencyConflictError';
 }
@@ -48,19 +70,7 @@ export class ImageIngestRepository {
           const { path, metadata } = typeof image === 'string' ? { path: image } : image;
           const result = await trx
             .insertInto('images')
-            .values({
-              path,
-              door: metadata?.door ?? null,
-              captured_at: metadata?.capturedAt ?? null,
-              original_name: metadata?.originalName ?? null,
-              status: 'PENDING',
-              attempts: 0,
-              idempotency_key: idempotency?.key ?? null,
-              idempotency_index: idempotency ? index : null,
-              request_hash: idempotency?.requestHash ?? null,
-              created_at: now,
-              updated_at: now,
-            })
+            .values(newImageRow({ path, metadata }, index, idempotency, now))
             .executeTakeFirstOrThrow();
           created.push(Number(result.insertId));
         }
