@@ -114,9 +114,11 @@ describe('nsq-cloudevents adapter', () => {
   // queue-scan list refreshes, every 5 s (QueueScanRefreshInterval, not a flag). Until then a
   // requeue delay or a message timeout on that channel is silently stretched to up to 5 s,
   // which would make the backoff tests slow and the TOUCH test pass without touching. So every
-  // test gets a topic whose channel was created before a refresh that already happened.
+  // test gets a topic whose channel was created before a refresh that already happened, and
+  // the refresh is observed, not slept for: a probe channel created after the pool gets a
+  // message deferred by 1 ms, which becomes ready only once a refresh has listed the probe
+  // channel, and with it every channel created before it.
   const pool: string[] = [];
-  const CHANNEL_SCAN_REFRESH_MS = 5_000;
 
   beforeAll(async () => {
     nsq = await startNsq();
@@ -137,7 +139,27 @@ describe('nsq-cloudevents adapter', () => {
       );
       return responses.every((response) => response.ok);
     });
-    await new Promise((resolve) => setTimeout(resolve, CHANNEL_SCAN_REFRESH_MS + 200));
+    const probe = `adapter-${process.pid}-scan-probe`;
+    for (const url of [
+      `/topic/create?topic=${probe}`,
+      `/channel/create?topic=${probe}&channel=processor`,
+    ]) {
+      const created = await fetch(`http://${nsq.nsqdHttpAddress}${url}`, { method: 'POST' });
+      expect(created.status).toBe(200);
+    }
+    const deferred = await fetch(`http://${nsq.nsqdHttpAddress}/pub?topic=${probe}&defer=1`, {
+      method: 'POST',
+      body: 'probe',
+    });
+    expect(deferred.status).toBe(200);
+    await waitFor(
+      "nsqd's queue scan to list the pool's channels",
+      async () => {
+        const stats = await channelStats(probe);
+        return stats?.deferred_count === 0 && stats.depth === 1;
+      },
+      { timeoutMs: 15_000, intervalMs: 50 },
+    );
   }, 30_000);
 
   afterEach(async () => {
