@@ -27,7 +27,7 @@ const TRANSIENT_DATABASE_CODES = new Set([
   // lib/db/connect.ts: no pooled connection within the acquire timeout, or the queue is full.
   'DATABASE_ACQUIRE_TIMEOUT',
   'DATABASE_QUEUE_FULL',
-  // better-sqlite3 (standalone mode): another writer held the file past its busy timeout.
+  // SQLite (standalone mode, libsql): another writer held the file past its busy timeout.
   'SQLITE_BUSY',
 ]);
 

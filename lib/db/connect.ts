@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import Database from 'better-sqlite3';
+import Database from 'libsql';
 import { Kysely, MysqlDialect, SqliteDialect, sql } from 'kysely';
 import { createPool, type PoolConnection } from 'mysql2';
 import { boundedPool } from './bounded-pool.js';
 import type { Database as Schema } from './schema.js';
-import { SqliteDatesPlugin } from './sqlite-dates-plugin.js';
+import { SqliteValuesPlugin } from './sqlite-values-plugin.js';
 
 export type Db = Kysely<Schema>;
 export type DatabaseKind = 'mysql' | 'sqlite';
@@ -159,8 +159,8 @@ interface SharedSqlite {
 const sqliteFiles = new Map<string, SharedSqlite>();
 
 /**
- * One better-sqlite3 connection per file and process, shared by every component that asks:
- * better-sqlite3 is synchronous, so a second connection waiting on the first one's lock would
+ * One libsql connection per file and process, shared by every component that asks: libsql
+ * (like better-sqlite3, whose API it keeps) is synchronous, so a second connection waiting on the first one's lock would
  * block the event loop the first one needs to commit. Kysely's SQLite driver serialises
  * queries and transactions on the one connection instead. Each handle's destroy() releases
  * it; the last one closes the file.
@@ -169,7 +169,11 @@ function connectSqlite(file: string): Db {
   let shared = sqliteFiles.get(file);
   if (!shared) {
     mkdirSync(path.dirname(file), { recursive: true });
+    // libsql, not better-sqlite3: the same synchronous API, but it ships prebuilt binaries as
+    // npm packages, so an install never compiles SQLite (71 s of CI's 2 cores) or needs a C++
+    // toolchain when prebuilt downloads are out of reach.
     const database = new Database(file, { timeout: 5000 });
+    database.pragma('busy_timeout = 5000');
     // WAL: readers never block the writer, and a crash never leaves a half-written page.
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
@@ -179,7 +183,7 @@ function connectSqlite(file: string): Db {
   }
   const entry = shared;
   entry.handles++;
-  const handle = entry.base.withPlugin(new SqliteDatesPlugin());
+  const handle = entry.base.withPlugin(new SqliteValuesPlugin());
   let released = false;
   return Object.assign(handle, {
     destroy: async () => {

@@ -238,7 +238,6 @@ describe('results page in headless Chromium', () => {
     await signIn(page, keys.viewer);
     await expect(cardIds(page)).resolves.toEqual([at(7), at(6), at(5)]);
     expect(await page.locator('a[rel="prev"]').count()).toBe(0);
-    await screenshot(page, 'results');
     await Promise.all([page.waitForURL(/before=/), page.click('a[rel="next"]')]);
     await expect(cardIds(page)).resolves.toEqual([at(4), at(3), at(2)]);
     await Promise.all([page.waitForURL(/before=/), page.click('a[rel="next"]')]);
@@ -271,7 +270,6 @@ describe('results page in headless Chromium', () => {
     expect(url.searchParams.get('door')).toBe('door-1');
     await expect(cardIds(page)).resolves.toEqual([at(6), at(2), at(0)]);
     await expect(page.locator('#f-person').inputValue()).resolves.toBe('Barack Obama');
-    await screenshot(page, 'results-filtered');
     // The same person anywhere, paged: three, then one more.
     await page.goto(`${server.url}/?person=Barack+Obama`);
     await expect(cardIds(page)).resolves.toEqual([at(6), at(2), at(1)]);
@@ -301,7 +299,6 @@ describe('results page in headless Chromium', () => {
     await expect(page.locator('.empty').innerText()).resolves.toContain(
       'No photos match these filters',
     );
-    await screenshot(page, 'results-empty');
     await Promise.all([
       page.waitForURL(`${server.url}/`),
       page.click('.empty a:text("Clear the filters")'),
@@ -381,7 +378,6 @@ describe('results page in headless Chromium', () => {
     }).format(new Date(stored.createdAt));
     expect(details).toContain(received);
     await expect(page.locator('footer').innerText()).resolves.toContain(ZONE);
-    await screenshot(page, 'image');
     // A failed photo says why, in text.
     await page.goto(`${server.url}/images/${at(5)}`);
     await expect(page.locator('dl.details').innerText()).resolves.toContain('CORRUPT_IMAGE');
@@ -396,7 +392,6 @@ describe('results page in headless Chromium', () => {
     const obama = page.locator(`li[data-person-id="${people.obama}"]`);
     await expect(obama.innerText()).resolves.toMatch(/Seen on 4 photos/);
     await imageLoaded(page.locator(`li[data-person-id="${people.obama}"] img.face`));
-    await screenshot(page, 'people');
     await Promise.all([
       page.waitForURL(new RegExp(`/people/${people.obama}$`)),
       page.click(`li[data-person-id="${people.obama}"] h2 a`),
@@ -410,7 +405,6 @@ describe('results page in headless Chromium', () => {
     // The chart's table says the same as the bars: 14 days, counted per day.
     const days = await page.locator('.chart tbody tr').count();
     expect(days).toBe(14);
-    await screenshot(page, 'person');
     await context.close();
   }, 60_000);
 
@@ -436,7 +430,6 @@ describe('results page in headless Chromium', () => {
     const photo = page.locator('ul.photos li[data-photo-id] img');
     await expect(photo.count()).resolves.toBe(1);
     await imageLoaded(page.locator('ul.photos img'));
-    await screenshot(page, 'person-admin');
     // Rename.
     await page.fill('#rename', 'Kit Harington (actor)');
     await Promise.all([page.waitForLoadState('load'), page.click('button:text("Rename")')]);
@@ -485,7 +478,6 @@ describe('results page in headless Chromium', () => {
       expect(log).toContain(entry);
     expect(log).toContain('admin-key');
     expect(log).toContain('from: Kit Harington; to: Kit Harington (actor)');
-    await screenshot(page, 'audit');
     await context.close();
   }, 120_000);
 

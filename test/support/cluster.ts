@@ -9,7 +9,7 @@ import { createRecognizerClient } from '../../lib/recognizer/client.js';
 import { startNsq, type NsqCluster } from './nsq.js';
 import { freePort } from './ports.js';
 import { startProcess, waitFor, type RunningProcess } from './processes.js';
-import { TEST_RECOGNIZER_SECRET } from './recognizer.js';
+import { TEST_INFERENCE_WORKERS, TEST_RECOGNIZER_SECRET } from './recognizer.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -181,6 +181,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     RECOGNIZER_SECRET: TEST_RECOGNIZER_SECRET,
     NSQD_TCP_ADDRESS: nsq.nsqdTcpAddress,
     LOG_LEVEL: 'info',
+    INFERENCE_WORKERS: TEST_INFERENCE_WORKERS,
     ...extra,
     ...options.env,
     ...options.componentEnv?.[component],

@@ -11,11 +11,14 @@ import { REPO_ROOT } from './standalone.js';
 export const SCREENSHOTS_DIR =
   process.env.SCREENSHOTS_DIR ?? path.join(REPO_ROOT, 'test-artifacts', 'screenshots');
 
-/** Saves a full-page screenshot as <name>.png in SCREENSHOTS_DIR. */
+/**
+ * Saves a full-page screenshot as <name>.jpg in SCREENSHOTS_DIR. JPEG, because Chromium spends
+ * several times the CPU on a PNG of a long page with photos, and these are for people to look at.
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });
-  const file = path.join(SCREENSHOTS_DIR, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  const file = path.join(SCREENSHOTS_DIR, `${name}.jpg`);
+  await page.screenshot({ path: file, fullPage: true, type: 'jpeg', quality: 80 });
   return file;
 }
 

@@ -9,6 +9,13 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 /** RECOGNIZER_SECRET of the recognizers tests start (and of the clients and functions calling them). */
 export const TEST_RECOGNIZER_SECRET = 'test-recognizer-secret-0123456789';
 
+/**
+ * INFERENCE_WORKERS of the recognizers tests start, unless a test asks for more: each worker
+ * loads and warms the models (about 3.5 s of CPU), and on CI's 2 cores a second worker only
+ * competes with the test and the other processes. Tests of concurrency set their own.
+ */
+export const TEST_INFERENCE_WORKERS = '1';
+
 export interface StartRecognizerOptions {
   /** mysql://… of a migrated database (createTestDatabase). */
   databaseUrl: string;
@@ -57,6 +64,7 @@ export async function startRecognizer(options: StartRecognizerOptions): Promise<
     RECOGNIZER_PORT: String(port),
     RECOGNIZER_SECRET: TEST_RECOGNIZER_SECRET,
     LOG_LEVEL: 'info',
+    INFERENCE_WORKERS: TEST_INFERENCE_WORKERS,
     ...options.env,
   };
   delete env.PORT;

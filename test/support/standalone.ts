@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.js';
 import { startProcess, waitFor, type RunningProcess } from './processes.js';
+import { TEST_INFERENCE_WORKERS } from './recognizer.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -57,6 +58,7 @@ export async function startStandalone(
     REDEEMER_PORT: String(redeemer),
     ADAPTER_PORT: String(adapter),
     RECOGNIZER_PORT: String(recognizer),
+    INFERENCE_WORKERS: TEST_INFERENCE_WORKERS,
     ...options.env,
   });
   const launch = async () => {

@@ -28,11 +28,12 @@ class DatesToText extends OperationNodeTransformer {
 const isTimeColumn = (name: string) => name.endsWith('_at') || name === 'lease_until';
 
 /**
- * SQLite has no date type and better-sqlite3 cannot bind a Date: times are stored as ISO-8601
- * UTC text (which sorts and compares like the times themselves) and read back as Dates, so the
- * repositories see the same values as on MySQL.
+ * Makes SQLite's values look like MySQL's to the repositories. SQLite has no date type and
+ * libsql cannot bind a Date: times are stored as ISO-8601 UTC text (which sorts and compares
+ * like the times themselves) and read back as Dates. libsql reads a BLOB as an ArrayBuffer,
+ * where mysql2 gives a Buffer: blobs are read back as Buffers.
  */
-export class SqliteDatesPlugin implements KyselyPlugin {
+export class SqliteValuesPlugin implements KyselyPlugin {
   private readonly transformer = new DatesToText();
 
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
@@ -43,6 +44,7 @@ export class SqliteDatesPlugin implements KyselyPlugin {
     for (const row of args.result.rows) {
       for (const [key, value] of Object.entries(row)) {
         if (typeof value === 'string' && isTimeColumn(key)) row[key] = new Date(value);
+        else if (value instanceof ArrayBuffer) row[key] = Buffer.from(value);
       }
     }
     return args.result;
