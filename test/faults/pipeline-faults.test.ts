@@ -147,22 +147,6 @@ describe('the pipeline under faults (cluster topology, separate processes)', () 
   it('loses nothing, records no face twice and settles within two leases of the last fault', async () => {
     const photos = await pickPhotos(PHOTOS);
 
-    // The reference: each photo's face count from the recognizer alone, before any fault
-    // (three calls in flight keep its two workers busy).
-    const client = createRecognizerClient(cluster!.lanes[0]!.recognizerAddress, {
-      secret: TEST_RECOGNIZER_SECRET,
-      deadlineMs: 60_000,
-    });
-    const reference = new Map<string, number>();
-    const queue = [...photos];
-    await Promise.all(
-      Array.from({ length: 3 }, async () => {
-        for (let photo = queue.shift(); photo; photo = queue.shift())
-          reference.set(photo, (await client.identify({ path: photo })).faces.length);
-      }),
-    );
-    client.close();
-
     const started = Date.now();
     const faults: Array<{ fault: string; at: number; final: number }> = [];
     const fault = async (name: string, run: () => Promise<unknown>) => {
@@ -215,6 +199,27 @@ describe('the pipeline under faults (cluster topology, separate processes)', () 
 
     const final = await rows();
     const byId = new Map(final.map((row) => [row.id, row]));
+    // The reference: the face count the recognizer alone finds, once everything settled, for
+    // every photo a fault touched (claimed more than once) and every eighth of the others as a
+    // control. The untouched photos went through the same code as in a clean run; re-deciding
+    // all 200 would double the suite's time on CI's 2 cores.
+    const checked = accepted
+      .map((id, index) => ({ row: byId.get(id), index }))
+      .filter(({ row, index }) => row && (row.attempts > 1 || index % 8 === 0))
+      .map(({ row }) => row!);
+    const client = createRecognizerClient(cluster!.lanes[0]!.recognizerAddress, {
+      secret: TEST_RECOGNIZER_SECRET,
+      deadlineMs: 60_000,
+    });
+    const reference = new Map<string, number>();
+    const queue = checked.map((row) => row.path);
+    await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        for (let photo = queue.shift(); photo; photo = queue.shift())
+          reference.set(photo, (await client.identify({ path: photo })).faces.length);
+      }),
+    );
+    client.close();
     const lost = [...accepted, crashId!].filter(
       (id) => !FINAL.includes(byId.get(id)?.status ?? ''),
     );
@@ -222,8 +227,11 @@ describe('the pipeline under faults (cluster topology, separate processes)', () 
       await sql<{ n: number }>`SELECT COUNT(*) AS n FROM (SELECT image_id, face_index FROM faces
         GROUP BY image_id, face_index HAVING COUNT(*) > 1) d`.execute(database.db)
     ).rows;
-    const photoRows = accepted.map((id) => byId.get(id)!).filter(Boolean);
-    const mismatched = photoRows
+    const notProcessed = accepted
+      .map((id) => byId.get(id))
+      .filter((row) => row && row.status !== 'PROCESSED')
+      .map((row) => `${row!.path}: ${row!.status} ${row!.error_code ?? ''}`);
+    const mismatched = checked
       .filter((row) => row.status !== 'PROCESSED' || row.faces !== reference.get(row.path))
       .map(
         (row) =>
@@ -243,7 +251,8 @@ describe('the pipeline under faults (cluster topology, separate processes)', () 
       `  database connections killed: ${killed}`,
       `  recognizer crashes (not counting the kill -9): ${recognizerCrashes}`,
       `  final: ${final.filter((row) => FINAL.includes(row.status)).length}/${final.length}; lost ${lost.length}; duplicate faces rows ${Number(duplicates?.n ?? 0)}`,
-      `  face count differing from the clean reference: ${mismatched.length}${mismatched.length ? ` (${mismatched.slice(0, 10).join('; ')})` : ''}`,
+      `  not PROCESSED (a photo, not the crashing one): ${notProcessed.length}${notProcessed.length ? ` (${notProcessed.slice(0, 10).join('; ')})` : ''}`,
+      `  face count differing from the clean reference: ${mismatched.length} of ${checked.length} checked (${checked.filter((row) => row.attempts > 1).length} claimed more than once)${mismatched.length ? ` (${mismatched.slice(0, 10).join('; ')})` : ''}`,
       `  crashing photo: ${crash?.status} ${crash?.error_code ?? ''} after ${crash?.attempts} attempt(s)`,
       `  settled ${Number.isNaN(settleMs) ? 'never (timed out)' : `${(settleMs / 1000).toFixed(1)} s`} after the last fault (goal ≤ ${(2 * LEASE_MS) / 1000} s); whole run ${((Date.now() - started) / 1000).toFixed(0)} s`,
     ].join('\n');
@@ -252,6 +261,7 @@ describe('the pipeline under faults (cluster topology, separate processes)', () 
     expect({
       lost: lost.length,
       duplicateFaceRows: Number(duplicates?.n ?? 0),
+      notProcessed,
       mismatched,
       crash: [crash?.status, crash?.error_code],
       crashesAtMostTwo: recognizerCrashes <= 2,
@@ -259,6 +269,7 @@ describe('the pipeline under faults (cluster topology, separate processes)', () 
     }).toEqual({
       lost: 0,
       duplicateFaceRows: 0,
+      notProcessed: [],
       mismatched: [],
       crash: ['FAILED', 'RECOGNIZER_CRASHED'],
       crashesAtMostTwo: true,
