@@ -12,8 +12,8 @@ export const SCREENSHOTS_DIR =
   process.env.SCREENSHOTS_DIR ?? path.join(REPO_ROOT, 'test-artifacts', 'screenshots');
 
 /**
- * Saves a full-page screenshot as <name>.jpg in SCREENSHOTS_DIR. JPEG, because Chromium spends
- * several times the CPU on a PNG of a long page with photos, and these are for people to look at.
+ * Saves a full-page screenshot as <name>.jpg in SCREENSHOTS_DIR: Chromium encodes a long page
+ * with photos faster as JPEG than as PNG, and these are for people to look at.
  */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });
