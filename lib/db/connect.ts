@@ -161,9 +161,9 @@ const sqliteFiles = new Map<string, SharedSqlite>();
 /**
  * One libsql connection per file and process, shared by every component that asks: libsql
  * (like better-sqlite3, whose API it keeps) is synchronous, so a second connection waiting on
- * the first one's lock would block the event loop the first one needs to commit. Kysely's SQLite driver serialises
- * queries and transactions on the one connection instead. Each handle's destroy() releases
- * it; the last one closes the file.
+ * the first one's lock would block the event loop the first one needs to commit. Kysely's
+ * SQLite driver serialises queries and transactions on the one connection instead. Each
+ * handle's destroy() releases it; the last one closes the file.
  */
 function connectSqlite(file: string): Db {
   let shared = sqliteFiles.get(file);
