@@ -9,7 +9,13 @@ import { loadAdapterConfig } from '../../adapters/nsq-cloudevents/config.js';
 import { originalBody, type DeadLetterData } from '../../adapters/nsq-cloudevents/dead-letter.js';
 import { buildImageSubmittedEvent, toStructuredJson } from '../../lib/events/image-event.js';
 import { createLogger } from '../../lib/logger.js';
-import { startNsq, topicStats, type NsqCluster } from '../support/nsq.js';
+import {
+  channelStats as nsqChannelStats,
+  startNsq,
+  topicStats,
+  type NsqCluster,
+  type NsqdChannelStats,
+} from '../support/nsq.js';
 import { freePort } from '../support/ports.js';
 import { startProcess, waitFor, type RunningProcess } from '../support/processes.js';
 
@@ -97,15 +103,6 @@ async function startSink(
   return sink;
 }
 
-interface ChannelStats {
-  depth: number;
-  in_flight_count: number;
-  deferred_count: number;
-  requeue_count: number;
-  timeout_count: number;
-  message_count: number;
-}
-
 describe('nsq-cloudevents adapter', () => {
   let nsq: NsqCluster;
   const cleanups: Array<() => Promise<void>> = [];
@@ -186,24 +183,15 @@ describe('nsq-cloudevents adapter', () => {
     expect(response.status).toBe(200);
   }
 
-  async function channelStats(
+  function channelStats(
     topic: string,
     channel = 'processor',
-  ): Promise<ChannelStats | undefined> {
-    const response = await fetch(`http://${nsq.nsqdHttpAddress}/stats?format=json&topic=${topic}`);
-    const body = (await response.json()) as {
-      topics: Array<{
-        topic_name: string;
-        channels: Array<ChannelStats & { channel_name: string }>;
-      }>;
-    };
-    return body.topics
-      .find((entry) => entry.topic_name === topic)
-      ?.channels.find((entry) => entry.channel_name === channel);
+  ): Promise<NsqdChannelStats | undefined> {
+    return nsqChannelStats(nsq.nsqdHttpAddress, topic, channel);
   }
 
   /** Waits until every message of the channel is finished: none queued, in flight or deferred. */
-  async function settled(topic: string, messages: number): Promise<ChannelStats> {
+  async function settled(topic: string, messages: number): Promise<NsqdChannelStats> {
     return waitFor(
       `${topic}/processor to settle`,
       async () => {
@@ -417,17 +405,7 @@ describe('nsq-cloudevents adapter', () => {
 
   /** The RDY counts the channel's consumers have given nsqd (one per connection). */
   async function readyCounts(topic: string): Promise<number[]> {
-    const response = await fetch(`http://${nsq.nsqdHttpAddress}/stats?format=json&topic=${topic}`);
-    const body = (await response.json()) as {
-      topics: Array<{
-        topic_name: string;
-        channels: Array<{ channel_name: string; clients: Array<{ ready_count: number }> }>;
-      }>;
-    };
-    const channel = body.topics
-      .find((entry) => entry.topic_name === topic)
-      ?.channels.find((entry) => entry.channel_name === 'processor');
-    return (channel?.clients ?? []).map((client) => client.ready_count);
+    return ((await channelStats(topic))?.clients ?? []).map((client) => client.ready_count);
   }
 
   async function metricsOf(running: RunningAdapter): Promise<string> {

@@ -7,7 +7,7 @@ import type { RunningFunctionServer } from '../../lib/http/function-server.js';
 import { createLogger } from '../../lib/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { serveForTest } from '../support/function-server.js';
-import { startNsq, topicStats, type NsqCluster } from '../support/nsq.js';
+import { channelStats, startNsq, topicStats, type NsqCluster } from '../support/nsq.js';
 import { readMessages } from '../support/nsq-consumer.js';
 import { waitFor } from '../support/processes.js';
 import { mkdtemp } from 'node:fs/promises';
@@ -260,7 +260,7 @@ describe('redeemer: messages nsqd lost', () => {
     reader.connect();
     cleanups.push(async () => reader.close());
     await waitFor('two in flight and one deferred', async () => {
-      const stats = await channelOf(topic);
+      const stats = await channelStats(nsq.nsqdHttpAddress, topic);
       return stats?.in_flight_count === 2 && stats.deferred_count === 1;
     });
 
@@ -370,26 +370,8 @@ describe('redeemer: messages nsqd lost', () => {
     expect(await listDeadLetters(api)).toEqual([]);
   }, 30_000);
 
-  async function channelOf(name: string) {
-    const response = await fetch(`http://${nsq.nsqdHttpAddress}/stats?format=json&topic=${name}`);
-    const body = (await response.json()) as {
-      topics: Array<{
-        topic_name: string;
-        channels: Array<{
-          channel_name: string;
-          depth: number;
-          in_flight_count: number;
-          deferred_count: number;
-        }>;
-      }>;
-    };
-    return body.topics
-      .find((entry) => entry.topic_name === name)
-      ?.channels.find((entry) => entry.channel_name === 'processor');
-  }
-
   async function queuedAfterCrash(): Promise<number> {
-    const stats = await channelOf(topic);
+    const stats = await channelStats(nsq.nsqdHttpAddress, topic);
     return (stats?.depth ?? 0) + (stats?.in_flight_count ?? 0) + (stats?.deferred_count ?? 0);
   }
 

@@ -86,6 +86,52 @@ export async function startNsq(): Promise<NsqCluster> {
   return cluster;
 }
 
+/** One channel as nsqd's /stats reports it, in nsqd's own field names. */
+export interface NsqdChannelStats {
+  channel_name: string;
+  message_count: number;
+  depth: number;
+  in_flight_count: number;
+  deferred_count: number;
+  requeue_count: number;
+  timeout_count: number;
+  /** One per consumer connection, with the RDY count it gave nsqd. */
+  clients: Array<{ ready_count: number }>;
+}
+
+/** One topic as nsqd's /stats reports it, or undefined when nsqd has no such topic. */
+async function nsqdTopicStats(
+  nsqdHttpAddress: string,
+  topic: string,
+): Promise<
+  | { topic_name: string; message_count: number; depth: number; channels: NsqdChannelStats[] }
+  | undefined
+> {
+  const response = await fetch(
+    `http://${nsqdHttpAddress}/stats?format=json&topic=${encodeURIComponent(topic)}`,
+  );
+  const body = (await response.json()) as {
+    topics?: Array<{
+      topic_name: string;
+      message_count: number;
+      depth: number;
+      channels: NsqdChannelStats[];
+    }>;
+  };
+  return body.topics?.find((entry) => entry.topic_name === topic);
+}
+
+/** One channel of a topic, from nsqd's /stats (undefined until nsqd has it). */
+export async function channelStats(
+  nsqdHttpAddress: string,
+  topic: string,
+  channel = 'processor',
+): Promise<NsqdChannelStats | undefined> {
+  return (await nsqdTopicStats(nsqdHttpAddress, topic))?.channels.find(
+    (entry) => entry.channel_name === channel,
+  );
+}
+
 /** Message counts of a topic's channels, from nsqd's /stats. */
 export async function topicStats(
   nsqdHttpAddress: string,
@@ -101,24 +147,7 @@ export async function topicStats(
     }
   | undefined
 > {
-  const response = await fetch(
-    `http://${nsqdHttpAddress}/stats?format=json&topic=${encodeURIComponent(topic)}`,
-  );
-  const body = (await response.json()) as {
-    topics?: Array<{
-      topic_name: string;
-      message_count: number;
-      depth: number;
-      channels: Array<{
-        channel_name: string;
-        depth: number;
-        in_flight_count: number;
-        requeue_count: number;
-        message_count: number;
-      }>;
-    }>;
-  };
-  const found = body.topics?.find((entry) => entry.topic_name === topic);
+  const found = await nsqdTopicStats(nsqdHttpAddress, topic);
   if (!found) return undefined;
   const channels: Record<
     string,
