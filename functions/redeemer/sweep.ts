@@ -1,5 +1,5 @@
 import type { ImageSweepRepository } from '../../lib/db/images/sweep-repo.js';
-import type { UnclaimedImagesRepository } from '../../lib/db/unclaimed-images-repo.js';
+import type { UnclaimedImagesRepository } from '../../lib/db/images/unclaimed-repo.js';
 import { REDEEMER_SOURCE } from '../../lib/events/image-event.js';
 import { publishImageEvents } from '../../lib/events/publish-image-events.js';
 import type { Logger } from '../../lib/logger.js';

@@ -5,7 +5,7 @@ import { createMetrics } from '../../lib/http/metrics.js';
 import type { Logger } from '../../lib/logger.js';
 import { nsqPublisher } from '../../lib/queue/nsq-writer.js';
 import { queuedMessages } from '../../lib/queue/nsqd-stats.js';
-import { UnclaimedImagesRepository } from '../../lib/db/unclaimed-images-repo.js';
+import { UnclaimedImagesRepository } from '../../lib/db/images/unclaimed-repo.js';
 import { DeadLettersRepository } from '../../lib/db/dead-letters-repo.js';
 import { drainTopic } from '../../lib/queue/nsq-drain.js';
 import { drainDeadLetters, type DrainCounts } from './dead-letters.js';

@@ -13,14 +13,8 @@ export interface NewDeadLetter {
 }
 
 /** A dead letter as the admin API shows it (the body only where replay needs it). */
-export interface DeadLetterRecord {
+export interface DeadLetterRecord extends Omit<NewDeadLetter, 'body' | 'bodyEncoding'> {
   id: number;
-  messageId: string;
-  imageId: number | null;
-  reason: string;
-  detail: string;
-  status: number | null;
-  attempts: number;
   receivedAt: string;
   replayedAt: string | null;
 }

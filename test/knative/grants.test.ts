@@ -20,7 +20,7 @@ import { ImageIngestRepository } from '../../lib/db/images/ingest-repo.js';
 import { ImageReadsRepository } from '../../lib/db/images/reads-repo.js';
 import { ImageSweepRepository } from '../../lib/db/images/sweep-repo.js';
 import { DeadLettersRepository } from '../../lib/db/dead-letters-repo.js';
-import { UnclaimedImagesRepository } from '../../lib/db/unclaimed-images-repo.js';
+import { UnclaimedImagesRepository } from '../../lib/db/images/unclaimed-repo.js';
 import { recordDeadLetter } from '../../lib/dead-letters.js';
 import { KeysRepository } from '../../lib/db/keys-repo.js';
 import { PeopleAdminRepository } from '../../lib/db/people-admin-repo.js';

@@ -1,4 +1,4 @@
-import type { Db } from './connect.js';
+import type { Db } from '../connect.js';
 
 /**
  * The redeemer's view of images whose message may have been lost by the queue: PENDING, last
