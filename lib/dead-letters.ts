@@ -62,7 +62,8 @@ export async function recordDeadLetter(
     bodyEncoding: data.bodyEncoding,
   });
   if (!stored) return 'duplicate';
-  return imageId !== null && (await repo.dropSettled()) > 0 ? 'dropped' : 'stored';
+  // Only this letter's image: a drain stores many letters, and the others' are for list/replay.
+  return imageId !== null && (await repo.dropSettled(imageId)) > 0 ? 'dropped' : 'stored';
 }
 
 export interface ReplayDeps {

@@ -53,12 +53,16 @@ export class DeadLettersRepository {
 
   /**
    * Drops the dead letters about an image that no longer needs them: final (PROCESSED or
-   * FAILED, another delivery got through) or gone (deleted). Returns how many.
+   * FAILED, another delivery got through) or gone (deleted): those of one image, or of every
+   * image. Returns how many.
    */
-  async dropSettled(): Promise<number> {
-    const result = await this.db
-      .deleteFrom('dead_letters')
-      .where('image_id', 'is not', null)
+  async dropSettled(imageId?: number): Promise<number> {
+    const letters = this.db.deleteFrom('dead_letters');
+    const result = await (
+      imageId === undefined
+        ? letters.where('image_id', 'is not', null)
+        : letters.where('image_id', '=', imageId)
+    )
       .where((eb) =>
         eb.not(
           eb.exists(
