@@ -212,11 +212,7 @@ describe('the pipeline under faults (cluster topology, separate processes)', () 
       deadlineMs: 60_000,
     });
     // The crashing photo's last crash may have been moments ago: wait for the restarted one.
-    await waitFor(
-      'the recognizer to answer SERVING again',
-      async () => (await client.healthStatus().catch(() => 'DOWN')) === 'SERVING',
-      { timeoutMs: 60_000, intervalMs: 200 },
-    );
+    await recognizer.ready(60_000);
     const reference = new Map<string, number>();
     const queue = checked.map((row) => row.path);
     await Promise.all(
