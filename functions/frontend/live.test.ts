@@ -1,6 +1,8 @@
 import type { Change, ResultsRepository } from '../../lib/db/results-repo.js';
 import { createLogger } from '../../lib/logger.js';
-import { LiveFeed } from './live.js';
+import { EventEmitter } from 'node:events';
+import type { Request, Response } from 'express';
+import { eventStream, LiveFeed } from './live.js';
 
 /** The two queries the feed makes, over an in-memory list of image changes. */
 function fakeResults() {
@@ -63,5 +65,27 @@ describe('LiveFeed', () => {
     expect(feed.active).toBe(true);
     second();
     expect(feed.active).toBe(false);
+  });
+
+  it('an event stream lets go of the feed when it ends, even if its connection never reports close', async () => {
+    const { results } = fakeResults();
+    const feed = new LiveFeed(results, 60_000, logger);
+    const written: string[] = [];
+    const ended = new Promise<void>((resolve) => {
+      const res = Object.assign(new EventEmitter(), {
+        writeHead: () => undefined,
+        write: (chunk: string) => written.push(chunk),
+        // A stuck client: the answer ends, but 'close' never comes.
+        end: () => resolve(),
+      });
+      eventStream(feed, 20)(
+        new EventEmitter() as unknown as Request,
+        res as unknown as Response,
+        () => undefined,
+      );
+    });
+    expect(feed.listening).toBe(1);
+    await ended;
+    expect([written[0], feed.listening, feed.active]).toEqual(['retry: 1000\n\n', 0, false]);
   });
 });

@@ -121,14 +121,23 @@ export function eventStream(feed: LiveFeed, streamMs: number): RequestHandler {
     const unsubscribe = feed.subscribe((changes) => {
       res.write(`event: images\ndata: ${JSON.stringify(changes)}\n\n`);
     });
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    const end = setTimeout(() => res.end(), streamMs);
-    const cleanup = () => {
+    // Neither timer may keep a process alive on its own (a closing server, a test runner):
+    // the connection does that while it is open.
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000).unref();
+    const end = setTimeout(() => {
+      cleanup();
+      res.end();
+    }, streamMs).unref();
+    let cleaned = false;
+    function cleanup() {
+      if (cleaned) return;
+      cleaned = true;
       clearInterval(heartbeat);
       clearTimeout(end);
       unsubscribe();
-    };
+    }
     res.on('close', cleanup);
+    res.on('error', cleanup);
     req.on('close', cleanup);
   };
 }
