@@ -3,7 +3,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../cli/main.ts');
-const code = await main(process.argv);
-// `facetrail start` keeps running (undefined); every other command ends here.
-if (code !== undefined) process.exit(code);
+await import('../cli/run.ts');

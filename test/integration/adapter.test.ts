@@ -9,6 +9,7 @@ import { loadAdapterConfig } from '../../adapters/nsq-cloudevents/config.js';
 import { originalBody, type DeadLetterData } from '../../adapters/nsq-cloudevents/dead-letter.js';
 import { buildImageSubmittedEvent, toStructuredJson } from '../../lib/events/image-event.js';
 import { createLogger } from '../../lib/logger.js';
+import { builtEntry } from '../support/built-entry.js';
 import {
   channelStats as nsqChannelStats,
   startNsq,
@@ -687,13 +688,13 @@ describe('nsq-cloudevents adapter', () => {
   }, 20_000);
 
   describe('main.ts', () => {
-    const main = path.join(repoRoot, 'adapters/nsq-cloudevents/main.ts');
+    const main = builtEntry('adapters/nsq-cloudevents/main.ts');
 
     it('exits 0 after SIGTERM', async () => {
       const topic = newTopic();
       const target = await sink(() => ({ status: 200 }));
       const port = await freePort();
-      const child = startProcess('adapter-main', process.execPath, ['--import', 'tsx', main], {
+      const child = startProcess('adapter-main', process.execPath, [main], {
         cwd: repoRoot,
         env: {
           ...process.env,
@@ -718,7 +719,7 @@ describe('nsq-cloudevents adapter', () => {
     }, 25_000);
 
     it('exits 2 naming the variable on a bad configuration', async () => {
-      const child = startProcess('adapter-main', process.execPath, ['--import', 'tsx', main], {
+      const child = startProcess('adapter-main', process.execPath, [main], {
         cwd: repoRoot,
         env: {
           ...process.env,

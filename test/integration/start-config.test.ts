@@ -1,19 +1,15 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtEntry } from '../support/built-entry.js';
 import { startProcess, stopAll } from '../support/processes.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 async function startWith(env: Record<string, string | undefined>) {
-  const proc = startProcess(
-    'start',
-    process.execPath,
-    ['--import', 'tsx', path.join(repoRoot, 'standalone/start.ts')],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-    },
-  );
+  const proc = startProcess('start', process.execPath, [builtEntry('standalone/start.ts')], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+  });
   const code = await new Promise<number | null>((resolve) => proc.child.once('exit', resolve));
   return { code, output: proc.output() };
 }
@@ -28,7 +24,7 @@ describe('npm start with a configuration it cannot use', () => {
     });
     expect(code).toBe(2);
     expect(output).toContain('NSQD_TCP_ADDRESS and NSQLOOKUPD_HTTP_ADDRESSES: set both');
-    expect(output).not.toMatch(/at .*\.ts:\d+/);
+    expect(output).not.toMatch(/\n\s+at .*:\d+:\d+/);
   }, 30_000);
 
   it('names a malformed variable', async () => {

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRecognizerClient } from '../../lib/recognizer/client.js';
+import { builtEntry } from './built-entry.js';
 import { startNsq, type NsqCluster } from './nsq.js';
 import { freePort } from './ports.js';
 import { startProcess, waitFor, type RunningProcess } from './processes.js';
@@ -161,8 +162,9 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-const tsxEntry = (entry: string, name: string, env: NodeJS.ProcessEnv) => () =>
-  startProcess(name, process.execPath, ['--import', 'tsx', entry], { cwd: REPO_ROOT, env });
+/** Starts a deployable's entry, compiled by global setup, as its own process. */
+const entryProcess = (entry: string, name: string, env: NodeJS.ProcessEnv) => () =>
+  startProcess(name, process.execPath, [builtEntry(entry)], { cwd: REPO_ROOT, env });
 
 /**
  * Starts nsqlookupd, nsqd, the receiver, the redeemer and `lanes` recognizer → processor →
@@ -206,7 +208,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     healthClients.push(health);
     const recognizer = supervise(
       `recognizer${suffix}`,
-      tsxEntry(
+      entryProcess(
         'recognizer/main.ts',
         `recognizer${suffix}`,
         envFor('recognizer', {
@@ -221,7 +223,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const processorUrl = `http://127.0.0.1:${processorPort}`;
     const processor = supervise(
       `processor${suffix}`,
-      tsxEntry(
+      entryProcess(
         'functions/processor/main.ts',
         `processor${suffix}`,
         envFor('processor', { PORT: String(processorPort), RECOGNIZER_ADDRESS: recognizerAddress }),
@@ -231,7 +233,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     started.push(processor);
     const adapter = supervise(
       `adapter${suffix}`,
-      tsxEntry(
+      entryProcess(
         'adapters/nsq-cloudevents/main.ts',
         `adapter${suffix}`,
         envFor('adapter', {
@@ -257,7 +259,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const receiverUrl = `http://127.0.0.1:${receiverPort}`;
     const receiver = supervise(
       'receiver',
-      tsxEntry(
+      entryProcess(
         'functions/receiver/main.ts',
         'receiver',
         envFor('receiver', {
@@ -274,7 +276,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         ? undefined
         : supervise(
             'redeemer',
-            tsxEntry(
+            entryProcess(
               'functions/redeemer/main.ts',
               'redeemer',
               envFor('redeemer', { PORT: String(redeemerPort), REDEEM_INTERVAL_MS: '2000' }),

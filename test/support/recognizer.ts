@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRecognizerClient } from '../../lib/recognizer/client.js';
+import { builtEntry } from './built-entry.js';
 import { freePort } from './ports.js';
 import { startProcess, waitFor, type RunningProcess } from './processes.js';
 
@@ -49,8 +50,8 @@ export interface RunningRecognizer {
 }
 
 /**
- * Starts the real recognizer (`node --import tsx recognizer/main.ts`) as a child process and
- * resolves once grpc.health.v1 answers SERVING. Fails early, with the output, if it exits.
+ * Starts the real recognizer (recognizer/main.ts as global setup compiled it) as a child
+ * process and resolves once grpc.health.v1 answers SERVING. Fails early, with the output, if it exits.
  */
 export async function startRecognizer(options: StartRecognizerOptions): Promise<RunningRecognizer> {
   const port = options.port ?? (await freePort());
@@ -69,12 +70,10 @@ export async function startRecognizer(options: StartRecognizerOptions): Promise<
   };
   delete env.PORT;
   const started = Date.now();
-  const proc = startProcess(
-    'recognizer',
-    process.execPath,
-    ['--import', 'tsx', 'recognizer/main.ts'],
-    { cwd: REPO_ROOT, env },
-  );
+  const proc = startProcess('recognizer', process.execPath, [builtEntry('recognizer/main.ts')], {
+    cwd: REPO_ROOT,
+    env,
+  });
   const exited = new Promise<never>((_, reject) => {
     proc.child.once('exit', (code, signal) =>
       reject(

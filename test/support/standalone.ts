@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtEntry } from './built-entry.js';
 import { freePort } from './ports.js';
 import { startProcess, waitFor, type RunningProcess } from './processes.js';
 import { TEST_INFERENCE_WORKERS } from './recognizer.js';
@@ -25,6 +26,14 @@ export function standaloneEnv(extra: Record<string, string> = {}): NodeJS.Proces
   return { ...env, ...extra };
 }
 
+/**
+ * The facetrail CLI for `node` to run: the one global setup compiled, or a checkout's own
+ * bin/facetrail.js (through tsx, as a user runs it) when a test runs one of its own (`cwd`).
+ */
+function cliEntry(cwd: string | undefined): string {
+  return cwd ? path.join(cwd, 'bin/facetrail.js') : builtEntry('cli/run.ts');
+}
+
 export interface Standalone {
   url: string;
   frontendUrl: string;
@@ -41,7 +50,7 @@ export interface Standalone {
   cleanup(): Promise<void>;
 }
 
-/** `facetrail start` (bin/facetrail.js) on free ports with a fresh DATA_DIR, from `cwd`. */
+/** `facetrail start` on free ports with a fresh DATA_DIR (from `cwd`'s bin/facetrail.js if given). */
 export async function startStandalone(
   options: { cwd?: string; env?: Record<string, string> } = {},
 ): Promise<Standalone> {
@@ -65,7 +74,7 @@ export async function startStandalone(
     const proc = startProcess(
       'facetrail-start',
       process.execPath,
-      [path.join(cwd, 'bin/facetrail.js'), 'start'],
+      [cliEntry(options.cwd), 'start'],
       { cwd, env },
     );
     await waitFor(
@@ -107,21 +116,16 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `facetrail <args>` (bin/facetrail.js) to completion. */
+/** Runs `facetrail <args>` to completion (from `cwd`'s bin/facetrail.js if given). */
 export async function runCli(
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliResult> {
   const cwd = options.cwd ?? REPO_ROOT;
-  const proc = startProcess(
-    'facetrail-cli',
-    process.execPath,
-    [path.join(cwd, 'bin/facetrail.js'), ...args],
-    {
-      cwd,
-      env: options.env ?? standaloneEnv(),
-    },
-  );
+  const proc = startProcess('facetrail-cli', process.execPath, [cliEntry(options.cwd), ...args], {
+    cwd,
+    env: options.env ?? standaloneEnv(),
+  });
   let stdout = '';
   let stderr = '';
   proc.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
