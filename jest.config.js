@@ -19,6 +19,7 @@ export default {
   // test/faults runs on its own (`npm run test:faults`, jest.faults.config.js).
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/tools/', '/test/faults/'],
   globalSetup: './test/support/global-setup.js',
+  globalTeardown: './test/support/global-teardown.js',
   // Two test files at a time even on two cores (jest's default would be one): most of a file's
   // time is spent waiting on the processes it started (a recognizer loading, nsqd's requeue
   // timers, Chromium), and every file has its own database, ports and data folders. Measured on

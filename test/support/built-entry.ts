@@ -1,12 +1,14 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
- * The compiled JavaScript of a source file (`recognizer/main.ts`), as global setup builds it
- * (compile-sources.js) for the child processes tests start: plain `node`, no tsx.
+ * The compiled JavaScript of a source file (`recognizer/main.ts`), as jest's global setup
+ * builds it (compile-sources.js) for the child processes tests start: plain `node`, no tsx.
  */
 export function builtEntry(source: string): string {
-  return path.join(REPO_ROOT, 'tools/test-build', source.replace(/\.ts$/, '.js'));
+  const dir = process.env.FACETRAIL_TEST_BUILD_DIR;
+  if (!dir)
+    throw new Error(
+      "FACETRAIL_TEST_BUILD_DIR is unset: jest's global setup (test/support/global-setup.js) compiles the sources and sets it",
+    );
+  return path.join(dir, source.replace(/\.ts$/, '.js'));
 }

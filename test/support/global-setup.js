@@ -1,5 +1,6 @@
 // Before any test: nsqd and nsqlookupd must exist in tools/bin (built once from their Go
-// module), and the sources are compiled for the child processes tests start.
+// module), and the sources are compiled for the child processes tests start. Jest's workers
+// start after this and inherit the environment: built-entry.ts reads the folder from it.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { compileSources } from './compile-sources.js';
@@ -8,5 +9,5 @@ export default async function globalSetup() {
   if (!existsSync('tools/bin/nsqd') || !existsSync('tools/bin/nsqlookupd')) {
     execFileSync('bash', ['scripts/install-nsq.sh'], { stdio: 'inherit' });
   }
-  await compileSources();
+  process.env.FACETRAIL_TEST_BUILD_DIR = await compileSources();
 }
