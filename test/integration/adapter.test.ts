@@ -688,13 +688,13 @@ describe('nsq-cloudevents adapter', () => {
   }, 20_000);
 
   describe('main.ts', () => {
-    const main = builtEntry('adapters/nsq-cloudevents/main.ts');
+    const main = () => builtEntry('adapters/nsq-cloudevents/main.ts');
 
     it('exits 0 after SIGTERM', async () => {
       const topic = newTopic();
       const target = await sink(() => ({ status: 200 }));
       const port = await freePort();
-      const child = startProcess('adapter-main', process.execPath, [main], {
+      const child = startProcess('adapter-main', process.execPath, [await main()], {
         cwd: repoRoot,
         env: {
           ...process.env,
@@ -719,7 +719,7 @@ describe('nsq-cloudevents adapter', () => {
     }, 25_000);
 
     it('exits 2 naming the variable on a bad configuration', async () => {
-      const child = startProcess('adapter-main', process.execPath, [main], {
+      const child = startProcess('adapter-main', process.execPath, [await main()], {
         cwd: repoRoot,
         env: {
           ...process.env,

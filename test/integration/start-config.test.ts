@@ -6,7 +6,7 @@ import { startProcess, stopAll } from '../support/processes.js';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 async function startWith(env: Record<string, string | undefined>) {
-  const proc = startProcess('start', process.execPath, [builtEntry('standalone/start.ts')], {
+  const proc = startProcess('start', process.execPath, [await builtEntry('standalone/start.ts')], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
   });

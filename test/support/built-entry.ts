@@ -1,14 +1,26 @@
 import path from 'node:path';
+import { compileSources } from './compile-sources.js';
+
+let compiling: Promise<string> | undefined;
 
 /**
- * The compiled JavaScript of a source file (`recognizer/main.ts`), as jest's global setup
- * builds it (compile-sources.js) for the child processes tests start: plain `node`, no tsx.
+ * The folder of compiled sources: the one jest's global setup built for this run, or one built
+ * now, once per process (the benchmarks start recognizers and clusters without jest).
  */
-export function builtEntry(source: string): string {
-  const dir = process.env.FACETRAIL_TEST_BUILD_DIR;
-  if (!dir)
-    throw new Error(
-      "FACETRAIL_TEST_BUILD_DIR is unset: jest's global setup (test/support/global-setup.js) compiles the sources and sets it",
-    );
-  return path.join(dir, source.replace(/\.ts$/, '.js'));
+function testBuildDir(): Promise<string> {
+  const built = process.env.FACETRAIL_TEST_BUILD_DIR;
+  if (built) return Promise.resolve(built);
+  compiling ??= compileSources().then((dir) => {
+    process.env.FACETRAIL_TEST_BUILD_DIR = dir;
+    return dir;
+  });
+  return compiling;
+}
+
+/**
+ * The compiled JavaScript of a source file (`recognizer/main.ts`) for a child process to run
+ * with plain `node`, no tsx (compile-sources.js says why).
+ */
+export async function builtEntry(source: string): Promise<string> {
+  return path.join(await testBuildDir(), source.replace(/\.ts$/, '.js'));
 }

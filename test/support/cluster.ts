@@ -162,9 +162,9 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-/** Starts a deployable's entry, compiled by global setup, as its own process. */
+/** Starts a deployable's compiled entry (builtEntry) as its own process. */
 const entryProcess = (entry: string, name: string, env: NodeJS.ProcessEnv) => () =>
-  startProcess(name, process.execPath, [builtEntry(entry)], { cwd: REPO_ROOT, env });
+  startProcess(name, process.execPath, [entry], { cwd: REPO_ROOT, env });
 
 /**
  * Starts nsqlookupd, nsqd, the receiver, the redeemer and `lanes` recognizer → processor →
@@ -209,7 +209,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const recognizer = supervise(
       `recognizer${suffix}`,
       entryProcess(
-        'recognizer/main.ts',
+        await builtEntry('recognizer/main.ts'),
         `recognizer${suffix}`,
         envFor('recognizer', {
           RECOGNIZER_HOST: '127.0.0.1',
@@ -224,7 +224,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const processor = supervise(
       `processor${suffix}`,
       entryProcess(
-        'functions/processor/main.ts',
+        await builtEntry('functions/processor/main.ts'),
         `processor${suffix}`,
         envFor('processor', { PORT: String(processorPort), RECOGNIZER_ADDRESS: recognizerAddress }),
       ),
@@ -234,7 +234,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const adapter = supervise(
       `adapter${suffix}`,
       entryProcess(
-        'adapters/nsq-cloudevents/main.ts',
+        await builtEntry('adapters/nsq-cloudevents/main.ts'),
         `adapter${suffix}`,
         envFor('adapter', {
           K_SINK: processorUrl,
@@ -260,7 +260,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const receiver = supervise(
       'receiver',
       entryProcess(
-        'functions/receiver/main.ts',
+        await builtEntry('functions/receiver/main.ts'),
         'receiver',
         envFor('receiver', {
           PORT: String(receiverPort),
@@ -277,7 +277,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         : supervise(
             'redeemer',
             entryProcess(
-              'functions/redeemer/main.ts',
+              await builtEntry('functions/redeemer/main.ts'),
               'redeemer',
               envFor('redeemer', { PORT: String(redeemerPort), REDEEM_INTERVAL_MS: '2000' }),
             ),

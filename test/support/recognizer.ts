@@ -70,10 +70,15 @@ export async function startRecognizer(options: StartRecognizerOptions): Promise<
   };
   delete env.PORT;
   const started = Date.now();
-  const proc = startProcess('recognizer', process.execPath, [builtEntry('recognizer/main.ts')], {
-    cwd: REPO_ROOT,
-    env,
-  });
+  const proc = startProcess(
+    'recognizer',
+    process.execPath,
+    [await builtEntry('recognizer/main.ts')],
+    {
+      cwd: REPO_ROOT,
+      env,
+    },
+  );
   const exited = new Promise<never>((_, reject) => {
     proc.child.once('exit', (code, signal) =>
       reject(

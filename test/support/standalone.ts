@@ -30,8 +30,8 @@ export function standaloneEnv(extra: Record<string, string> = {}): NodeJS.Proces
  * The facetrail CLI for `node` to run: the one global setup compiled, or a checkout's own
  * bin/facetrail.js (through tsx, as a user runs it) when a test runs one of its own (`cwd`).
  */
-function cliEntry(cwd: string | undefined): string {
-  return cwd ? path.join(cwd, 'bin/facetrail.js') : builtEntry('cli/run.ts');
+async function cliEntry(cwd: string | undefined): Promise<string> {
+  return cwd ? path.join(cwd, 'bin/facetrail.js') : await builtEntry('cli/run.ts');
 }
 
 export interface Standalone {
@@ -74,7 +74,7 @@ export async function startStandalone(
     const proc = startProcess(
       'facetrail-start',
       process.execPath,
-      [cliEntry(options.cwd), 'start'],
+      [await cliEntry(options.cwd), 'start'],
       { cwd, env },
     );
     await waitFor(
@@ -122,10 +122,15 @@ export async function runCli(
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliResult> {
   const cwd = options.cwd ?? REPO_ROOT;
-  const proc = startProcess('facetrail-cli', process.execPath, [cliEntry(options.cwd), ...args], {
-    cwd,
-    env: options.env ?? standaloneEnv(),
-  });
+  const proc = startProcess(
+    'facetrail-cli',
+    process.execPath,
+    [await cliEntry(options.cwd), ...args],
+    {
+      cwd,
+      env: options.env ?? standaloneEnv(),
+    },
+  );
   let stdout = '';
   let stderr = '';
   proc.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
