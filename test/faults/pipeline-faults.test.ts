@@ -66,6 +66,9 @@ describe('the pipeline under faults (cluster topology, separate processes)', () 
           INFERENCE_WORKERS: '2',
           SHUTDOWN_GRACE_MS: '1000',
           FACETRAIL_FAULT_CRASH_PATH: CRASH_PHOTO,
+          // The suite is about delivery, not accuracy, and the LFW crops are 150 px: detecting
+          // at 224 instead of 448 takes a third less CPU (94 s against 61 s for the suite).
+          SSD_INPUT_SIZE: '224',
         },
         processor: {
           BREAKER_RESET_MS: '1000',
