@@ -50,8 +50,8 @@ export interface RunningRecognizer {
 }
 
 /**
- * Starts the real recognizer (recognizer/main.ts as global setup compiled it) as a child
- * process and resolves once grpc.health.v1 answers SERVING. Fails early, with the output, if it exits.
+ * Starts the real recognizer (recognizer/main.ts, compiled: builtEntry) as a child process
+ * and resolves once grpc.health.v1 answers SERVING. Fails early, with the output, if it exits.
  */
 export async function startRecognizer(options: StartRecognizerOptions): Promise<RunningRecognizer> {
   const port = options.port ?? (await freePort());
@@ -74,10 +74,7 @@ export async function startRecognizer(options: StartRecognizerOptions): Promise<
     'recognizer',
     process.execPath,
     [await builtEntry('recognizer/main.ts')],
-    {
-      cwd: REPO_ROOT,
-      env,
-    },
+    { cwd: REPO_ROOT, env },
   );
   const exited = new Promise<never>((_, reject) => {
     proc.child.once('exit', (code, signal) =>
