@@ -9,6 +9,8 @@ base="${1:?usage: npm run bench:ci -- <base revision> [rounds]}"
 rounds="${2:-1}"
 head="$(git rev-parse HEAD)"
 base="$(git rev-parse "$base^{commit}")"
+# The clones live elsewhere: point them at the face fixtures this checkout's tests use.
+export FACETRAIL_FIXTURES="${FACETRAIL_FIXTURES:-$(cd .. && pwd)/shared/fixtures}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
