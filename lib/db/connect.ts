@@ -173,7 +173,6 @@ function connectSqlite(file: string): Db {
     // npm packages, so an install never compiles SQLite (71 s of CI's 2 cores) or needs a C++
     // toolchain when prebuilt downloads are out of reach.
     const database = new Database(file, { timeout: 5000 });
-    database.pragma('busy_timeout = 5000');
     // WAL: readers never block the writer, and a crash never leaves a half-written page.
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
