@@ -12,6 +12,7 @@ import { createLogger } from '../../lib/logger.js';
 import { builtEntry } from '../support/built-entry.js';
 import {
   channelStats as nsqChannelStats,
+  createChannel,
   startNsq,
   topicStats,
   type NsqCluster,
@@ -122,13 +123,7 @@ describe('nsq-cloudevents adapter', () => {
     nsq = await startNsq();
     for (let i = 1; i <= 16; i++) {
       const topic = `adapter-${process.pid}-${i}`;
-      for (const url of [
-        `/topic/create?topic=${topic}`,
-        `/channel/create?topic=${topic}&channel=processor`,
-      ]) {
-        const created = await fetch(`http://${nsq.nsqdHttpAddress}${url}`, { method: 'POST' });
-        expect(created.status).toBe(200);
-      }
+      await createChannel(nsq.nsqdHttpAddress, topic);
       pool.push(topic);
     }
     await waitFor('lookupd to know the topics', async () => {
@@ -138,13 +133,7 @@ describe('nsq-cloudevents adapter', () => {
       return responses.every((response) => response.ok);
     });
     const probe = `adapter-${process.pid}-scan-probe`;
-    for (const url of [
-      `/topic/create?topic=${probe}`,
-      `/channel/create?topic=${probe}&channel=processor`,
-    ]) {
-      const created = await fetch(`http://${nsq.nsqdHttpAddress}${url}`, { method: 'POST' });
-      expect(created.status).toBe(200);
-    }
+    await createChannel(nsq.nsqdHttpAddress, probe);
     const deferred = await fetch(`http://${nsq.nsqdHttpAddress}/pub?topic=${probe}&defer=1`, {
       method: 'POST',
       body: 'probe',

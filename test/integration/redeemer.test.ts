@@ -7,7 +7,13 @@ import type { RunningFunctionServer } from '../../lib/http/function-server.js';
 import { createLogger } from '../../lib/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { serveForTest } from '../support/function-server.js';
-import { channelStats, startNsq, topicStats, type NsqCluster } from '../support/nsq.js';
+import {
+  channelStats,
+  createChannel,
+  startNsq,
+  topicStats,
+  type NsqCluster,
+} from '../support/nsq.js';
 import { readMessages } from '../support/nsq-consumer.js';
 import { waitFor } from '../support/processes.js';
 import { mkdtemp } from 'node:fs/promises';
@@ -179,14 +185,7 @@ describe('redeemer: messages nsqd lost', () => {
       }),
       createLogger('redeemer', 'silent'),
     );
-    for (const url of [
-      `/topic/create?topic=${topic}`,
-      `/channel/create?topic=${topic}&channel=processor`,
-    ]) {
-      expect((await fetch(`http://${nsq.nsqdHttpAddress}${url}`, { method: 'POST' })).ok).toBe(
-        true,
-      );
-    }
+    await createChannel(nsq.nsqdHttpAddress, topic);
     await waitFor(
       'lookupd to know nsqd',
       async () => (await fetch(`http://${nsq.lookupdHttpAddress}/lookup?topic=${topic}`)).ok,

@@ -99,26 +99,40 @@ export interface NsqdChannelStats {
   clients: Array<{ ready_count: number }>;
 }
 
-/** One topic as nsqd's /stats reports it, or undefined when nsqd has no such topic. */
+/** One topic as nsqd's /stats reports it. */
+interface NsqdTopicStats {
+  topic_name: string;
+  message_count: number;
+  depth: number;
+  channels: NsqdChannelStats[];
+}
+
+/** One topic from nsqd's /stats, or undefined when nsqd has no such topic. */
 async function nsqdTopicStats(
   nsqdHttpAddress: string,
   topic: string,
-): Promise<
-  | { topic_name: string; message_count: number; depth: number; channels: NsqdChannelStats[] }
-  | undefined
-> {
+): Promise<NsqdTopicStats | undefined> {
   const response = await fetch(
     `http://${nsqdHttpAddress}/stats?format=json&topic=${encodeURIComponent(topic)}`,
   );
-  const body = (await response.json()) as {
-    topics?: Array<{
-      topic_name: string;
-      message_count: number;
-      depth: number;
-      channels: NsqdChannelStats[];
-    }>;
-  };
+  const body = (await response.json()) as { topics?: NsqdTopicStats[] };
   return body.topics?.find((entry) => entry.topic_name === topic);
+}
+
+/** Creates a topic and one channel of it on nsqd (so that messages wait for a reader). */
+export async function createChannel(
+  nsqdHttpAddress: string,
+  topic: string,
+  channel = 'processor',
+): Promise<void> {
+  for (const url of [
+    `/topic/create?topic=${encodeURIComponent(topic)}`,
+    `/channel/create?topic=${encodeURIComponent(topic)}&channel=${encodeURIComponent(channel)}`,
+  ]) {
+    const response = await fetch(`http://${nsqdHttpAddress}${url}`, { method: 'POST' });
+    if (response.status !== 200)
+      throw new Error(`nsqd ${url}: HTTP ${response.status} ${await response.text()}`);
+  }
 }
 
 /** One channel of a topic, from nsqd's /stats (undefined until nsqd has it). */
@@ -132,27 +146,24 @@ export async function channelStats(
   );
 }
 
+/** A channel's message counts, as topicStats gives them. */
+interface ChannelCounts {
+  depth: number;
+  inFlight: number;
+  requeued: number;
+  finished: number;
+}
+
 /** Message counts of a topic's channels, from nsqd's /stats. */
 export async function topicStats(
   nsqdHttpAddress: string,
   topic: string,
 ): Promise<
-  | {
-      messageCount: number;
-      depth: number;
-      channels: Record<
-        string,
-        { depth: number; inFlight: number; requeued: number; finished: number }
-      >;
-    }
-  | undefined
+  { messageCount: number; depth: number; channels: Record<string, ChannelCounts> } | undefined
 > {
   const found = await nsqdTopicStats(nsqdHttpAddress, topic);
   if (!found) return undefined;
-  const channels: Record<
-    string,
-    { depth: number; inFlight: number; requeued: number; finished: number }
-  > = {};
+  const channels: Record<string, ChannelCounts> = {};
   for (const channel of found.channels) {
     channels[channel.channel_name] = {
       depth: channel.depth,
