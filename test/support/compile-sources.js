@@ -18,11 +18,9 @@ const SOURCE_DIRS = JSON.parse(
 const TEST_BUILDS_DIR = path.join(REPO_ROOT, 'tools/test-build');
 
 function sourcesIn(dir) {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const file = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sourcesIn(file);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [file] : [];
-  });
+  return readdirSync(dir, { recursive: true })
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+    .map((file) => path.join(dir, file));
 }
 
 function isRunning(pid) {
